@@ -1,0 +1,6 @@
+export * from './codes.ts'
+export * from './limits.ts'
+export * from './models.ts'
+export * from './frames.ts'
+export * from './parse.ts'
+export * from './rest.ts'

@@ -1,0 +1,55 @@
+import * as v from 'valibot'
+import { ErrorCode } from './codes.ts'
+import { ClientFrameSchema, ServerFrameSchema, type ClientFrame, type ServerFrame } from './frames.ts'
+import { LIMITS } from './limits.ts'
+
+export type ParseResult<T> =
+  | { ok: true; frame: T }
+  | { ok: false; code: ErrorCode; message: string; id: string | null }
+
+const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientFrameSchema.options.map((o) => o.entries.type.literal))
+
+function requestIdOf(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null)?.id
+  return typeof id === 'string' && id.length <= LIMITS.requestIdMax ? id : null
+}
+
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Parses one inbound client frame: size, JSON, known type, then schema. Never throws. */
+export function parseClientFrame(text: string, byteLength: number): ParseResult<ClientFrame> {
+  if (byteLength > LIMITS.frameBytesMax) {
+    return { ok: false, code: ErrorCode.TooLarge, message: `frame over ${LIMITS.frameBytesMax} bytes`, id: null }
+  }
+  const raw = decode(text)
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, code: ErrorCode.BadFrame, message: 'frame must be a JSON object', id: null }
+  }
+  const id = requestIdOf(raw)
+  const type = (raw as { type?: unknown }).type
+  if (typeof type !== 'string' || !CLIENT_TYPES.has(type)) {
+    return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type: ${String(type).slice(0, 32)}`, id }
+  }
+  const result = v.safeParse(ClientFrameSchema, raw)
+  if (result.success) return { ok: true, frame: result.output }
+  const issue = result.issues[0]
+  const tooLong = issue.type === 'max_length'
+  return {
+    ok: false,
+    code: tooLong ? ErrorCode.TooLarge : ErrorCode.BadFrame,
+    message: `${v.getDotPath(issue) ?? 'frame'}: ${issue.message}`,
+    id,
+  }
+}
+
+/** Parses one inbound server frame on the client. Returns null for anything malformed. */
+export function parseServerFrame(text: string): ServerFrame | null {
+  const result = v.safeParse(ServerFrameSchema, decode(text))
+  return result.success ? result.output : null
+}
