@@ -31,7 +31,7 @@ export type ConnectionOptions = {
   WebSocket?: typeof WebSocket
   random?: () => number
   /** Overrides for tests. */
-  timing?: Partial<Pick<typeof TIMING, 'clientPingMs' | 'clientPongTimeoutMs' | 'helloTimeoutMs'>>
+  timing?: Partial<Record<'clientPingMs' | 'clientPongTimeoutMs' | 'helloTimeoutMs', number>>
 }
 
 export type Connection = {

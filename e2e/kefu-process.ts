@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const TSX = join(ROOT, 'node_modules/.bin/tsx')
+const READY_TIMEOUT_MS = 30_000
+
+export const ADMIN_EMAIL = 'admin@kefu.local'
+export const ADMIN_PASSWORD = 'e2e-password-123'
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer()
+    srv.once('error', rej)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => res(port))
+    })
+  })
+}
+
+export type KefuProcess = {
+  url: string
+  port: number
+  dataDir: string
+  /** Output of the current process, for failure messages. */
+  output(): string
+  /** `kill -9`: no shutdown hook runs. */
+  kill9(): Promise<void>
+  /** Starts again on the same port and data folder. */
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** A real Kefu server as its own process (`tsx server/main.ts`), on a free loopback port and a fresh data folder. */
+export async function startKefu(env: Record<string, string> = {}): Promise<KefuProcess> {
+  const port = await freePort()
+  const dataDir = mkdtempSync(join(tmpdir(), 'kefu-e2e-'))
+  const url = `http://127.0.0.1:${port}`
+  let child: ChildProcess | null = null
+  let out = ''
+
+  async function start(): Promise<void> {
+    out = ''
+    child = spawn(TSX, ['server/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KEFU_DATA_DIR: dataDir,
+        KEFU_PUBLIC_URL: url,
+        KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        KEFU_LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stdout!.on('data', (d) => (out += d))
+    child.stderr!.on('data', (d) => (out += d))
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`kefu exited with ${child.exitCode}:\n${out}`)
+      try {
+        if ((await fetch(`${url}/readyz`)).ok) return
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`kefu did not become ready in ${READY_TIMEOUT_MS} ms:\n${out}`)
+  }
+
+  function exit(signal: NodeJS.Signals): Promise<void> {
+    const c = child
+    child = null
+    if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve()
+    return new Promise((r) => {
+      c.once('exit', () => r())
+      c.kill(signal)
+    })
+  }
+
+  await start()
+  return { url, port, dataDir, output: () => out, kill9: () => exit('SIGKILL'), start, stop: () => exit('SIGTERM') }
+}
