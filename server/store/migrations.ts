@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Numbered schema migrations: index i brings the schema from version i to i+1 (`PRAGMA user_version`).
+ * Append only; never edit a released entry.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sites (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    color TEXT NOT NULL,
+    greeting TEXT,
+    allowed_origins TEXT NOT NULL DEFAULT '[]',
+    secret_enc TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE site_agents (
+    site_key TEXT NOT NULL REFERENCES sites(key) ON DELETE CASCADE,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    PRIMARY KEY (site_key, agent_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX site_agents_agent ON site_agents(agent_id);
+
+  CREATE TABLE agent_sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE visitors (
+    id TEXT PRIMARY KEY,
+    site_key TEXT NOT NULL REFERENCES sites(key) ON DELETE CASCADE,
+    user_id TEXT,
+    name TEXT,
+    email TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    token_version INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX visitors_site_user ON visitors(site_key, user_id) WHERE user_id IS NOT NULL;
+
+  CREATE TABLE conversations (
+    id TEXT PRIMARY KEY,
+    site_key TEXT NOT NULL REFERENCES sites(key) ON DELETE CASCADE,
+    visitor_id TEXT NOT NULL REFERENCES visitors(id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+    agent_read_seq INTEGER NOT NULL DEFAULT 0,
+    last_text TEXT,
+    last_sender TEXT,
+    last_ts INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  -- One open conversation per visitor, even when two requests race.
+  CREATE UNIQUE INDEX conversations_one_open ON conversations(visitor_id) WHERE status = 'open';
+  CREATE INDEX conversations_site_activity ON conversations(site_key, status, updated_at DESC);
+  CREATE INDEX conversations_visitor ON conversations(visitor_id, updated_at DESC);
+
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    cid TEXT NOT NULL,
+    sender TEXT NOT NULL CHECK (sender IN ('visitor', 'agent', 'system')),
+    sender_id TEXT NOT NULL,
+    sender_name TEXT,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    UNIQUE (conv_id, seq),
+    UNIQUE (sender_id, cid)
+  ) STRICT;
+  `,
+]
+
+/** Runs the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
+export function migrate(db: Database.Database, migrations: readonly string[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > migrations.length) {
+    throw new Error(`database schema v${current} is newer than this server (v${migrations.length}); upgrade Kefu`)
+  }
+  for (let v = current; v < migrations.length; v++) {
+    const sql = migrations[v]!
+    db.transaction(() => {
+      db.exec(sql)
+      db.pragma(`user_version = ${v + 1}`)
+    }).immediate()
+  }
+  return migrations.length
+}

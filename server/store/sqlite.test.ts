@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MIGRATIONS, migrate } from './migrations.ts'
+import { createSqliteStore } from './sqlite.ts'
+import { ConflictError, type Store } from './store.ts'
+
+let dir: string
+let file: string
+let store: Store
+const NOW = 1_700_000_000_000
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kefu-store-'))
+  file = join(dir, 'kefu.db')
+  store = createSqliteStore({ filename: file })
+  await store.createSite({ key: 's1', name: 'S1', color: '#000', greeting: null, allowedOrigins: [], secretEnc: 'x' }, NOW)
+})
+afterEach(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const visitorMsg = (conv: string, senderId: string, cid: string, text = 'hi') =>
+  ({ conv, sender: 'visitor' as const, senderId, senderName: null, cid, text, ts: NOW })
+
+describe('sqlite store', () => {
+  it('runs migrations once and records user_version', () => {
+    const db = new Database(file)
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(migrate(db)).toBe(MIGRATIONS.length) // idempotent
+    expect(() => migrate(db, [])).toThrow(/newer/)
+    db.close()
+  })
+
+  it('applies a later migration to an existing database', () => {
+    const db = new Database(file)
+    migrate(db, [...MIGRATIONS, 'CREATE TABLE extra (x INTEGER) STRICT;'])
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 1)
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeTruthy()
+    db.close()
+  })
+
+  it('appends idempotently on (sender, cid)', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const a = await store.append(visitorMsg(conversation.id, v.id, 'cid-1'))
+    const b = await store.append(visitorMsg(conversation.id, v.id, 'cid-1', 'changed'))
+    expect(a.duplicate).toBe(false)
+    expect(b.duplicate).toBe(true)
+    expect(b.message).toEqual(a.message)
+    const page = await store.listMessages(conversation.id, { after: 0, limit: 10 })
+    expect(page.messages).toHaveLength(1)
+    expect((await store.getConversation(conversation.id))!.lastSeq).toBe(1)
+  })
+
+  it('keeps seq gapless under concurrent appends (including duplicates in the same batch)', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => store.append(visitorMsg(conversation.id, v.id, `c${i % 250}`))),
+    )
+    expect(results.filter((r) => r.duplicate)).toHaveLength(50)
+    const seqs = results.filter((r) => !r.duplicate).map((r) => r.message.seq).sort((x, y) => x - y)
+    expect(seqs).toEqual(Array.from({ length: 250 }, (_, i) => i + 1))
+    const all = await store.listMessages(conversation.id, { after: 0, limit: 200 })
+    expect(all.more).toBe(true)
+    expect(all.messages.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
+  })
+
+  it('rejects an append to an unknown conversation without failing the rest of the batch', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const [good, bad] = await Promise.allSettled([
+      store.append(visitorMsg(conversation.id, v.id, 'a')),
+      store.append(visitorMsg('c_nope', v.id, 'b')),
+    ])
+    expect(good.status).toBe('fulfilled')
+    expect(bad.status).toBe('rejected')
+  })
+
+  it('group commit resolves only after the batch is committed (visible to another connection)', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const other = new Database(file, { readonly: true })
+    const count = () => (other.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n
+    const pending = Promise.all([1, 2, 3].map((i) => store.append(visitorMsg(conversation.id, v.id, `g${i}`))))
+    expect(count()).toBe(0) // queued, not yet committed
+    await pending
+    expect(count()).toBe(3)
+    other.close()
+  })
+
+  it('gives one open conversation per visitor when get-or-create races (two connections)', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const second = createSqliteStore({ filename: file })
+    const results = await Promise.all([
+      ...Array.from({ length: 10 }, () => store.getOrCreateOpenConversation(v.id, NOW)),
+      ...Array.from({ length: 10 }, () => second.getOrCreateOpenConversation(v.id, NOW)),
+    ])
+    expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1)
+    expect(results.filter((r) => r.created)).toHaveLength(1)
+    await second.close()
+    // The partial unique index itself refuses a second open conversation.
+    const db = new Database(file)
+    expect(() =>
+      db.prepare("INSERT INTO conversations (id, site_key, visitor_id, status, created_at, updated_at) VALUES ('c_x', 's1', ?, 'open', 0, 0)").run(v.id),
+    ).toThrow(/UNIQUE/)
+    db.close()
+  })
+
+  it('moves read cursors forward only, clamped to lastSeq', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    for (const cid of ['a', 'b', 'c']) await store.append(visitorMsg(conversation.id, v.id, cid))
+    expect((await store.setReadCursor(conversation.id, 'agent', 2, NOW)).conversation.agentReadSeq).toBe(2)
+    const back = await store.setReadCursor(conversation.id, 'agent', 1, NOW)
+    expect(back).toMatchObject({ changed: false, conversation: { agentReadSeq: 2 } })
+    expect((await store.setReadCursor(conversation.id, 'agent', 99, NOW)).conversation.agentReadSeq).toBe(3)
+    expect((await store.getConversation(conversation.id))!.visitorReadSeq).toBe(0)
+  })
+
+  it('pages messages before/after', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    for (let i = 0; i < 10; i++) await store.append(visitorMsg(conversation.id, v.id, `p${i}`))
+    const latest = await store.listMessages(conversation.id, { limit: 3 })
+    expect(latest.messages.map((m) => m.seq)).toEqual([8, 9, 10])
+    expect(latest.more).toBe(true)
+    const before = await store.listMessages(conversation.id, { before: 4, limit: 5 })
+    expect(before).toMatchObject({ more: false })
+    expect(before.messages.map((m) => m.seq)).toEqual([1, 2, 3])
+    const after = await store.listMessages(conversation.id, { after: 7, limit: 5 })
+    expect(after.messages.map((m) => m.seq)).toEqual([8, 9, 10])
+    expect(after.more).toBe(false)
+  })
+
+  it('refuses to reopen a second open conversation', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const first = (await store.getOrCreateOpenConversation(v.id, NOW)).conversation
+    await store.setConversationStatus(first.id, 'resolved', NOW)
+    const second = (await store.getOrCreateOpenConversation(v.id, NOW)).conversation
+    expect(second.id).not.toBe(first.id)
+    await expect(store.setConversationStatus(first.id, 'open', NOW)).rejects.toBeInstanceOf(ConflictError)
+  })
+
+  it('merges a visitor into another, resolving its open conversation', async () => {
+    const a = await store.createVisitor('s1', NOW)
+    const b = await store.identifyVisitor((await store.createVisitor('s1', NOW)).id, { userId: 'u1', name: 'Ann' })
+    const ca = (await store.getOrCreateOpenConversation(a.id, NOW)).conversation
+    const cb = (await store.getOrCreateOpenConversation(b.id, NOW)).conversation
+    const merged = await store.mergeVisitor(a.id, b.id, { email: 'ann@example.com' }, NOW)
+    expect(merged.moved).toEqual([ca.id])
+    expect(merged.resolved).toEqual([ca.id])
+    expect(merged.visitor).toMatchObject({ id: b.id, name: 'Ann', email: 'ann@example.com', tokenVersion: b.tokenVersion + 1 })
+    const convs = await store.listVisitorConversations(b.id)
+    expect(convs.map((c) => c.id).sort()).toEqual([ca.id, cb.id].sort())
+    expect((await store.getVisitor(a.id))!.tokenVersion).toBe(a.tokenVersion + 1)
+  })
+
+  it('stores agent sessions hashed, with expiry', async () => {
+    const agent = await store.createAgent({ email: 'x@y.z', name: 'X', role: 'agent', passwordHash: 'h' }, NOW)
+    const token = await store.createAgentSession(agent.id, NOW)
+    expect(token.length).toBeGreaterThanOrEqual(43)
+    expect((await store.getAgentSession(token, NOW))!.agentId).toBe(agent.id)
+    expect(await store.getAgentSession(token, NOW + 31 * 24 * 3600_000)).toBeNull()
+    const db = new Database(file, { readonly: true })
+    expect(db.prepare('SELECT token_hash FROM agent_sessions').get()).not.toEqual({ token_hash: token })
+    db.close()
+    await store.deleteAgentSession(token)
+    expect(await store.getAgentSession(token, NOW)).toBeNull()
+  })
+
+  it('runs transaction() atomically and rolls back on throw', async () => {
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.createVisitor('s1', NOW)
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+    const db = new Database(file, { readonly: true })
+    expect((db.prepare('SELECT count(*) AS n FROM visitors').get() as { n: number }).n).toBe(0)
+    db.close()
+  })
+
+  it('works in :memory:', async () => {
+    const mem = createSqliteStore({ filename: ':memory:' })
+    await mem.createSite({ key: 'm', name: 'M', color: '#fff', greeting: null, allowedOrigins: ['http://localhost:*'], secretEnc: 'e' }, NOW)
+    expect((await mem.getSite('m'))!.allowedOrigins).toEqual(['http://localhost:*'])
+    await mem.close()
+  })
+})

@@ -1,0 +1,395 @@
+import { createHash, randomBytes } from 'node:crypto'
+import Database from 'better-sqlite3'
+import type { Attributes, Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
+import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
+import { migrate } from './migrations.ts'
+import {
+  ConflictError,
+  NotFoundError,
+  type AgentRecord,
+  type AppendInput,
+  type AppendResult,
+  type MergeResult,
+  type SiteRecord,
+  type Store,
+  type VisitorRecord,
+} from './store.ts'
+
+export type SqliteStoreOptions = {
+  /** File path or ':memory:'. */
+  filename: string
+  sync?: SqliteSync
+  /** Appends committed together per event-loop turn, at most this many. */
+  batchMax?: number
+}
+
+type SiteRow = { key: string; name: string; color: string; greeting: string | null; allowed_origins: string; secret_enc: string; created_at: number }
+type AgentRow = { id: string; email: string; name: string; role: 'admin' | 'agent'; password_hash: string; created_at: number }
+type VisitorRow = { id: string; site_key: string; user_id: string | null; name: string | null; email: string | null; attributes: string; token_version: number; created_at: number }
+type ConvRow = {
+  id: string; site_key: string; visitor_id: string; visitor_name: string | null; status: ConversationStatus
+  last_seq: number; visitor_read_seq: number; agent_read_seq: number
+  last_text: string | null; last_sender: Sender | null; last_ts: number | null; created_at: number; updated_at: number
+}
+type MessageRow = { id: string; conv_id: string; seq: number; cid: string; sender: Sender; sender_id: string; sender_name: string | null; text: string; ts: number }
+
+type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject: (e: unknown) => void }
+
+export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url')}`
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
+
+const toSite = (r: SiteRow): SiteRecord => ({
+  key: r.key, name: r.name, color: r.color, greeting: r.greeting,
+  allowedOrigins: JSON.parse(r.allowed_origins) as string[], secretEnc: r.secret_enc, createdAt: r.created_at,
+})
+const toAgent = (r: AgentRow): AgentRecord => ({
+  id: r.id, email: r.email, name: r.name, role: r.role, passwordHash: r.password_hash, createdAt: r.created_at,
+})
+const toVisitor = (r: VisitorRow): VisitorRecord => ({
+  id: r.id, site: r.site_key, userId: r.user_id, name: r.name, email: r.email,
+  attributes: JSON.parse(r.attributes) as Attributes, tokenVersion: r.token_version, createdAt: r.created_at,
+})
+const toConv = (r: ConvRow): Conversation => ({
+  id: r.id, site: r.site_key, visitorId: r.visitor_id, visitorName: r.visitor_name, status: r.status,
+  lastSeq: r.last_seq, visitorReadSeq: r.visitor_read_seq, agentReadSeq: r.agent_read_seq,
+  lastMessage: r.last_text !== null && r.last_sender !== null && r.last_ts !== null
+    ? { text: r.last_text, sender: r.last_sender, ts: r.last_ts } : null,
+  createdAt: r.created_at, updatedAt: r.updated_at,
+})
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id, conv: r.conv_id, seq: r.seq, cid: r.cid, sender: r.sender, senderId: r.sender_id,
+  senderName: r.sender_name, text: r.text, ts: r.ts,
+})
+
+const CONV_SELECT = `SELECT c.*, v.name AS visitor_name FROM conversations c JOIN visitors v ON v.id = c.visitor_id`
+/** Preview kept on the conversation row for the agents' list. */
+const LAST_TEXT_MAX = 200
+
+/** The embedded SQLite store: one module owns the database (WAL, prepared statements, group commit). */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const db = new Database(options.filename)
+  db.pragma('journal_mode = WAL')
+  db.pragma('foreign_keys = ON')
+  db.pragma(`busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`)
+  db.pragma(`synchronous = ${options.sync ?? 'NORMAL'}`)
+  migrate(db)
+  const batchMax = options.batchMax ?? SERVER_LIMITS.appendBatchMax
+
+  const q = {
+    siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
+    insertSite: db.prepare('INSERT INTO sites (key, name, color, greeting, allowed_origins, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    setSiteOrigins: db.prepare('UPDATE sites SET allowed_origins = ? WHERE key = ?'),
+    agentById: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
+    agentByEmail: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE email = ?'),
+    insertAgent: db.prepare('INSERT INTO agents (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    setAgentPassword: db.prepare('UPDATE agents SET password_hash = ? WHERE id = ?'),
+    addSiteAgent: db.prepare('INSERT OR IGNORE INTO site_agents (site_key, agent_id) VALUES (?, ?)'),
+    agentSites: db.prepare<[string], { site_key: string }>('SELECT site_key FROM site_agents WHERE agent_id = ? ORDER BY site_key'),
+    insertSession: db.prepare('INSERT INTO agent_sessions (token_hash, agent_id, expires_at, created_at) VALUES (?, ?, ?, ?)'),
+    sessionByHash: db.prepare<[string], { agent_id: string; expires_at: number }>('SELECT agent_id, expires_at FROM agent_sessions WHERE token_hash = ?'),
+    deleteSession: db.prepare('DELETE FROM agent_sessions WHERE token_hash = ?'),
+    deleteExpiredSessions: db.prepare('DELETE FROM agent_sessions WHERE expires_at <= ?'),
+    insertVisitor: db.prepare('INSERT INTO visitors (id, site_key, created_at) VALUES (?, ?, ?)'),
+    visitorById: db.prepare<[string], VisitorRow>('SELECT * FROM visitors WHERE id = ?'),
+    visitorByUser: db.prepare<[string, string], VisitorRow>('SELECT * FROM visitors WHERE site_key = ? AND user_id = ?'),
+    identifyVisitor: db.prepare(
+      'UPDATE visitors SET user_id = ?, name = coalesce(?, name), email = coalesce(?, email), token_version = token_version + 1 WHERE id = ?',
+    ),
+    updateVisitorProfile: db.prepare(
+      'UPDATE visitors SET name = coalesce(?, name), email = coalesce(?, email), token_version = token_version + 1 WHERE id = ?',
+    ),
+    bumpVersion: db.prepare('UPDATE visitors SET token_version = token_version + 1 WHERE id = ?'),
+    setAttributes: db.prepare('UPDATE visitors SET attributes = ? WHERE id = ?'),
+    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`),
+    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`),
+    insertConvIfNone: db.prepare(
+      `INSERT INTO conversations (id, site_key, visitor_id, status, created_at, updated_at)
+       VALUES (?, ?, ?, 'open', ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    convsOfVisitor: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? ORDER BY c.updated_at DESC, c.id`),
+    convsOfSites: db.prepare<[string, string | null, number], ConvRow>(
+      `${CONV_SELECT} WHERE c.site_key IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR c.status = ?2)
+       ORDER BY c.updated_at DESC, c.id LIMIT ?3`,
+    ),
+    setStatus: db.prepare('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?'),
+    moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
+    convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
+    msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
+    bumpSeq: db.prepare<[string, string, number, number, string], { last_seq: number }>(
+      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?, updated_at = ?
+       WHERE id = ? RETURNING last_seq`,
+    ),
+    insertMessage: db.prepare(
+      'INSERT INTO messages (id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    msgsAfter: db.prepare<[string, number, number, number], MessageRow>(
+      'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?',
+    ),
+    msgsBefore: db.prepare<[string, number, number, number], MessageRow>(
+      'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    ),
+    setVisitorRead: db.prepare('UPDATE conversations SET visitor_read_seq = min(max(visitor_read_seq, ?), last_seq) WHERE id = ?'),
+    setAgentRead: db.prepare('UPDATE conversations SET agent_read_seq = min(max(agent_read_seq, ?), last_seq) WHERE id = ?'),
+    ping: db.prepare('SELECT 1'),
+  }
+
+  const conv = (id: string): Conversation => {
+    const row = q.convById.get(id)
+    if (!row) throw new NotFoundError(`conversation ${id}`)
+    return toConv(row)
+  }
+
+  const appendOne = db.transaction((input: AppendInput): AppendResult => {
+    const existing = q.msgBySenderCid.get(input.senderId, input.cid)
+    if (existing) return { message: toMessage(existing), duplicate: true, conversation: conv(existing.conv_id) }
+    const bumped = q.bumpSeq.get(input.text.slice(0, LAST_TEXT_MAX), input.sender, input.ts, input.ts, input.conv)
+    if (!bumped) throw new NotFoundError(`conversation ${input.conv}`)
+    const message: Message = {
+      id: newId('m'), conv: input.conv, seq: bumped.last_seq, cid: input.cid, sender: input.sender,
+      senderId: input.senderId, senderName: input.senderName, text: input.text, ts: input.ts,
+    }
+    q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
+    return { message, duplicate: false, conversation: conv(input.conv) }
+  })
+
+  // Group commit: appends queue up and commit together once per event-loop turn; each promise resolves
+  // only after its batch's COMMIT returned, so callers ack durable messages only.
+  let queue: Pending[] = []
+  let scheduled = false
+  let txDepth = 0
+  const runBatch = db.transaction((batch: Pending[]) =>
+    batch.map((p) => {
+      try {
+        return { ok: true as const, value: appendOne(p.input) }
+      } catch (error) {
+        return { ok: false as const, error }
+      }
+    }),
+  )
+  const flush = (): void => {
+    scheduled = false
+    if (queue.length === 0 || !db.open) return
+    if (txDepth > 0) return schedule() // an explicit transaction() is running: wait for it
+    const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
+    queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
+    let results: ReturnType<typeof runBatch>
+    try {
+      results = runBatch.immediate(batch)
+    } catch (error) {
+      for (const p of batch) p.reject(error)
+      if (queue.length > 0) schedule()
+      return
+    }
+    results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
+    if (queue.length > 0) schedule()
+  }
+  const schedule = (): void => {
+    if (scheduled) return
+    scheduled = true
+    setImmediate(flush)
+  }
+
+  const mergeTx = db.transaction((fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): MergeResult => {
+    const from = q.visitorById.get(fromId)
+    const into = q.visitorById.get(intoId)
+    if (!from || !into) throw new NotFoundError('visitor')
+    if (from.site_key !== into.site_key) throw new ConflictError('visitors of different sites')
+    const resolved: string[] = []
+    const fromOpen = q.openConvOf.get(fromId)
+    if (fromOpen && q.openConvOf.get(intoId)) {
+      q.setStatus.run('resolved', now, fromOpen.id)
+      resolved.push(fromOpen.id)
+    }
+    const moved = q.convIdsOf.all(fromId).map((r) => r.id)
+    q.moveConvs.run(intoId, fromId)
+    q.bumpVersion.run(fromId)
+    q.updateVisitorProfile.run(user.name ?? null, user.email ?? null, intoId)
+    return { visitor: toVisitor(q.visitorById.get(intoId)!), moved, resolved }
+  })
+
+  const getOrCreate = db.transaction((visitorId: string, now: number) => {
+    const open = q.openConvOf.get(visitorId)
+    if (open) return { conversation: toConv(open), created: false }
+    const visitor = q.visitorById.get(visitorId)
+    if (!visitor) throw new NotFoundError(`visitor ${visitorId}`)
+    const id = newId('c')
+    // ON CONFLICT DO NOTHING + re-read: the partial unique index keeps one open conversation even if another
+    // connection (another process on the same file) raced us.
+    const info = q.insertConvIfNone.run(id, visitor.site_key, visitorId, now, now)
+    return { conversation: toConv(q.openConvOf.get(visitorId)!), created: info.changes === 1 }
+  })
+
+  const setStatusTx = db.transaction((id: string, status: ConversationStatus, now: number) => {
+    const row = q.convById.get(id)
+    if (!row) throw new NotFoundError(`conversation ${id}`)
+    if (row.status === status) return toConv(row)
+    if (status === 'open' && q.openConvOf.get(row.visitor_id)) {
+      throw new ConflictError('the visitor already has an open conversation')
+    }
+    q.setStatus.run(status, now, id)
+    return conv(id)
+  })
+
+  const readTx = db.transaction((id: string, side: Side, seq: number) => {
+    const before = q.convById.get(id)
+    if (!before) throw new NotFoundError(`conversation ${id}`)
+    ;(side === 'visitor' ? q.setVisitorRead : q.setAgentRead).run(seq, id)
+    const after = conv(id)
+    const changed = side === 'visitor' ? after.visitorReadSeq !== before.visitor_read_seq : after.agentReadSeq !== before.agent_read_seq
+    return { conversation: after, changed }
+  })
+
+  const store: Store = {
+    async getSite(key) {
+      const row = q.siteByKey.get(key)
+      return row ? toSite(row) : null
+    },
+    async createSite(input, now) {
+      q.insertSite.run(input.key, input.name, input.color, input.greeting, JSON.stringify(input.allowedOrigins), input.secretEnc, now)
+      return toSite(q.siteByKey.get(input.key)!)
+    },
+    async setSiteOrigins(key, origins) {
+      q.setSiteOrigins.run(JSON.stringify(origins), key)
+    },
+    async createAgent(input, now) {
+      const id = newId('a')
+      try {
+        q.insertAgent.run(id, input.email, input.name, input.role, input.passwordHash, now)
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('email taken')
+        throw error
+      }
+      return toAgent(q.agentById.get(id)!)
+    },
+    async getAgent(id) {
+      const row = q.agentById.get(id)
+      return row ? toAgent(row) : null
+    },
+    async getAgentByEmail(email) {
+      const row = q.agentByEmail.get(email.toLowerCase())
+      return row ? toAgent(row) : null
+    },
+    async setAgentPassword(id, hash) {
+      q.setAgentPassword.run(hash, id)
+    },
+    async addSiteAgent(site, agentId) {
+      q.addSiteAgent.run(site, agentId)
+    },
+    async listAgentSites(agentId) {
+      return q.agentSites.all(agentId).map((r) => r.site_key)
+    },
+    async createAgentSession(agentId, now) {
+      const token = randomBytes(32).toString('base64url')
+      q.deleteExpiredSessions.run(now)
+      q.insertSession.run(sha256(token), agentId, now + SERVER_LIMITS.agentSessionTtlMs, now)
+      return token
+    },
+    async getAgentSession(token, now) {
+      const row = q.sessionByHash.get(sha256(token))
+      if (!row || row.expires_at <= now) return null
+      return { agentId: row.agent_id, expiresAt: row.expires_at }
+    },
+    async deleteAgentSession(token) {
+      q.deleteSession.run(sha256(token))
+    },
+    async createVisitor(site, now) {
+      const id = newId('v')
+      q.insertVisitor.run(id, site, now)
+      return toVisitor(q.visitorById.get(id)!)
+    },
+    async getVisitor(id) {
+      const row = q.visitorById.get(id)
+      return row ? toVisitor(row) : null
+    },
+    async getVisitorByUser(site, userId) {
+      const row = q.visitorByUser.get(site, userId)
+      return row ? toVisitor(row) : null
+    },
+    async identifyVisitor(id, user) {
+      try {
+        const info = q.identifyVisitor.run(user.userId, user.name ?? null, user.email ?? null, id)
+        if (info.changes === 0) throw new NotFoundError(`visitor ${id}`)
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('user already linked')
+        throw error
+      }
+      return toVisitor(q.visitorById.get(id)!)
+    },
+    async mergeVisitor(fromId, intoId, user, now) {
+      return mergeTx.immediate(fromId, intoId, user, now)
+    },
+    async mergeAttributes(id, attributes) {
+      const row = q.visitorById.get(id)
+      if (!row) throw new NotFoundError(`visitor ${id}`)
+      const merged = { ...(JSON.parse(row.attributes) as Attributes), ...attributes }
+      q.setAttributes.run(JSON.stringify(merged), id)
+      return toVisitor(q.visitorById.get(id)!)
+    },
+    async getOrCreateOpenConversation(visitorId, now) {
+      return getOrCreate.immediate(visitorId, now)
+    },
+    async getConversation(id) {
+      const row = q.convById.get(id)
+      return row ? toConv(row) : null
+    },
+    async listConversations({ sites, status, limit }) {
+      if (sites.length === 0) return []
+      return q.convsOfSites.all(JSON.stringify(sites), status ?? null, limit).map(toConv)
+    },
+    async listVisitorConversations(visitorId) {
+      return q.convsOfVisitor.all(visitorId).map(toConv)
+    },
+    async setConversationStatus(id, status, now) {
+      return setStatusTx.immediate(id, status, now)
+    },
+    append(input) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ input, resolve, reject })
+        schedule()
+      })
+    },
+    async listMessages(convId, { after, before, limit }) {
+      const lo = after ?? 0
+      const hi = before ?? Number.MAX_SAFE_INTEGER
+      if (after === undefined && before !== undefined) {
+        const rows = q.msgsBefore.all(convId, lo, hi, limit + 1)
+        return { messages: rows.slice(0, limit).reverse().map(toMessage), more: rows.length > limit }
+      }
+      if (after === undefined) {
+        // Neither bound: the newest page; `more` means older messages exist.
+        const rows = q.msgsBefore.all(convId, 0, hi, limit + 1)
+        return { messages: rows.slice(0, limit).reverse().map(toMessage), more: rows.length > limit }
+      }
+      const rows = q.msgsAfter.all(convId, lo, hi, limit + 1)
+      return { messages: rows.slice(0, limit).map(toMessage), more: rows.length > limit }
+    },
+    async setReadCursor(convId, side, seq, _now) {
+      return readTx(convId, side, seq)
+    },
+    async transaction(fn) {
+      flush()
+      db.exec('BEGIN IMMEDIATE')
+      txDepth++
+      try {
+        const result = await fn(store)
+        txDepth--
+        db.exec('COMMIT')
+        return result
+      } catch (error) {
+        txDepth--
+        if (db.inTransaction) db.exec('ROLLBACK')
+        throw error
+      } finally {
+        if (queue.length > 0) schedule()
+      }
+    },
+    async ping() {
+      q.ping.get()
+    },
+    async close() {
+      while (queue.length > 0 && txDepth === 0) flush()
+      if (db.open) db.close()
+    },
+  }
+  return store
+}

@@ -1,0 +1,121 @@
+import type { Attributes, Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
+
+/** A site as stored. `secretEnc` is the site secret encrypted at rest (see auth/secret-box.ts). */
+export type SiteRecord = {
+  key: string
+  name: string
+  color: string
+  greeting: string | null
+  /** Origins allowed to embed /chat and open visitor sockets; an entry may use `*` as the port. */
+  allowedOrigins: string[]
+  secretEnc: string
+  createdAt: number
+}
+
+export type AgentRecord = {
+  id: string
+  email: string
+  name: string
+  role: 'admin' | 'agent'
+  passwordHash: string
+  createdAt: number
+}
+
+export type VisitorRecord = {
+  id: string
+  site: string
+  userId: string | null
+  name: string | null
+  email: string | null
+  attributes: Attributes
+  /** Bumped on identify; visitor tokens carry it as `ver` and stop working when it moves. */
+  tokenVersion: number
+  createdAt: number
+}
+
+export type AppendInput = {
+  conv: string
+  sender: Sender
+  senderId: string
+  senderName: string | null
+  cid: string
+  text: string
+  ts: number
+}
+
+/** `duplicate`: the (sender, cid) pair was stored before; `message` is the original. */
+export type AppendResult = { message: Message; duplicate: boolean; conversation: Conversation }
+
+export type MergeResult = {
+  visitor: VisitorRecord
+  /** Conversations moved from the merged-away visitor. */
+  moved: string[]
+  /** Open conversations of the merged-away visitor resolved so that only one stays open. */
+  resolved: string[]
+}
+
+/** Raised for violations the caller should turn into a 409 (for example reopening a second open conversation). */
+export class ConflictError extends Error {
+  override name = 'ConflictError'
+}
+/** Raised when a referenced row does not exist. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError'
+}
+
+/**
+ * Everything the server persists. Async only, with no engine types, so a PostgreSQL implementation can
+ * be added later without touching callers.
+ */
+export interface Store {
+  getSite(key: string): Promise<SiteRecord | null>
+  createSite(input: Omit<SiteRecord, 'createdAt'>, now: number): Promise<SiteRecord>
+  setSiteOrigins(key: string, origins: string[]): Promise<void>
+
+  createAgent(input: Omit<AgentRecord, 'id' | 'createdAt'>, now: number): Promise<AgentRecord>
+  getAgent(id: string): Promise<AgentRecord | null>
+  getAgentByEmail(email: string): Promise<AgentRecord | null>
+  setAgentPassword(id: string, passwordHash: string): Promise<void>
+  addSiteAgent(site: string, agentId: string): Promise<void>
+  listAgentSites(agentId: string): Promise<string[]>
+
+  /** Returns the clear token once; only its sha256 is stored. */
+  createAgentSession(agentId: string, now: number): Promise<string>
+  getAgentSession(token: string, now: number): Promise<{ agentId: string; expiresAt: number } | null>
+  deleteAgentSession(token: string): Promise<void>
+
+  createVisitor(site: string, now: number): Promise<VisitorRecord>
+  getVisitor(id: string): Promise<VisitorRecord | null>
+  getVisitorByUser(site: string, userId: string): Promise<VisitorRecord | null>
+  /** Links the visitor to a site user, sets name/email when given, bumps token_version. */
+  identifyVisitor(id: string, user: { userId: string; name?: string; email?: string }): Promise<VisitorRecord>
+  /**
+   * Moves `fromId`'s conversations to `intoId` (a visitor of the same site already linked to the user).
+   * If both have an open conversation, `fromId`'s is resolved so one open conversation per visitor holds.
+   * Bumps both token versions.
+   */
+  mergeVisitor(fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): Promise<MergeResult>
+  mergeAttributes(id: string, attributes: Attributes): Promise<VisitorRecord>
+
+  /** The visitor's open conversation, created if none; safe under concurrent callers. */
+  getOrCreateOpenConversation(visitorId: string, now: number): Promise<{ conversation: Conversation; created: boolean }>
+  getConversation(id: string): Promise<Conversation | null>
+  listConversations(query: { sites: string[]; status?: ConversationStatus; limit: number }): Promise<Conversation[]>
+  listVisitorConversations(visitorId: string): Promise<Conversation[]>
+  /** Throws ConflictError when reopening would give the visitor two open conversations. */
+  setConversationStatus(id: string, status: ConversationStatus, now: number): Promise<Conversation>
+
+  /** Idempotent on (senderId, cid); resolves only after the message is committed. */
+  append(input: AppendInput): Promise<AppendResult>
+  /** Ascending by seq. `after`/`before` are exclusive; `more` says whether more exist in that direction. */
+  listMessages(conv: string, query: { after?: number; before?: number; limit: number }): Promise<{ messages: Message[]; more: boolean }>
+  /** Moves a side's read cursor forward only (clamped to lastSeq). */
+  setReadCursor(conv: string, side: Side, seq: number, now: number): Promise<{ conversation: Conversation; changed: boolean }>
+
+  /** Runs `fn` in one transaction; `fn` must only use the store it is given. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
+  /** Answers when the store is usable (readiness probe). */
+  ping(): Promise<void>
+  /** Flushes pending appends and closes. */
+  close(): Promise<void>
+}
