@@ -1,0 +1,51 @@
+import type { FrameLocator, Page } from 'playwright-core'
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './kefu-process.ts'
+
+/** What a person does, step by step, shared by the browser tests. */
+
+export function chatFrame(page: Page): FrameLocator {
+  return page.frameLocator('[data-testid=kefu-frame]')
+}
+
+export async function agentLogin(page: Page, kefuUrl: string): Promise<void> {
+  await page.goto(`${kefuUrl}/console`)
+  await page.getByTestId('login-email').fill(ADMIN_EMAIL)
+  await page.getByTestId('login-password').fill(ADMIN_PASSWORD)
+  await page.getByTestId('login-submit').click()
+}
+
+/** Types into a composer and presses Enter, as a person does. */
+export async function typeAndSend(composer: ReturnType<Page['getByTestId']>, text: string): Promise<void> {
+  await composer.click()
+  await composer.fill(text)
+  await composer.press('Enter')
+}
+
+export function visitorMessage(frame: FrameLocator, text: string, status?: string) {
+  const base = frame.locator(`[data-testid=message][data-sender=visitor]${status ? `[data-status=${status}]` : ''}`)
+  return base.filter({ hasText: text })
+}
+
+/** Agent-side REST as a support tool would use it, for checking what the store holds. */
+export async function agentApi(kefuUrl: string) {
+  const res = await fetch(`${kefuUrl}/api/agent/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+  })
+  if (!res.ok) throw new Error(`login failed: ${res.status}`)
+  const { token } = (await res.json()) as { token: string }
+  const get = async <T>(path: string): Promise<T> => {
+    const r = await fetch(`${kefuUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    if (!r.ok) throw new Error(`${path}: ${r.status}`)
+    return (await r.json()) as T
+  }
+  return {
+    conversations: (status = 'open') =>
+      get<{ conversations: { id: string; visitorId: string; status: string }[] }>(`/api/conversations?status=${status}`),
+    messages: (conv: string) =>
+      get<{ messages: { seq: number; text: string; sender: string; cid: string }[] }>(`/api/conversations/${conv}/messages?limit=200`),
+    conversation: (conv: string) =>
+      get<{ visitor: { userId: string | null; name: string | null; attributes: Record<string, unknown> } }>(`/api/conversations/${conv}`),
+  }
+}

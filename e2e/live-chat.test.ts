@@ -1,0 +1,92 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launch, newPage } from './browser.ts'
+import { agentApi, agentLogin, chatFrame, typeAndSend, visitorMessage } from './flows.ts'
+import { startHostPage, type HostPage } from './host-page.ts'
+import { startKefu, type KefuProcess } from './kefu-process.ts'
+
+let kefu: KefuProcess
+let host: HostPage
+let browser: Browser
+let visitor: Page
+let agent: Page
+
+beforeAll(async () => {
+  kefu = await startKefu()
+  host = await startHostPage(kefu.url)
+  browser = await launch()
+  visitor = await newPage(browser)
+  agent = await newPage(browser, { viewport: { width: 1280, height: 800 } })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.close()
+  await kefu?.stop()
+})
+
+describe('a visitor and an agent talk live', () => {
+  it('visitor opens the widget from the launcher and sends; the message is delivered', async () => {
+    await visitor.goto(host.url)
+    await visitor.getByTestId('kefu-launcher').click()
+    const chat = chatFrame(visitor)
+    await typeAndSend(chat.getByTestId('composer'), 'Hello, where is my order? 我的订单在哪里？')
+    await visitorMessage(chat, '我的订单在哪里', 'delivered').waitFor()
+    await visitor.screenshot({ path: '.tmp/e2e-visitor-open.png' })
+  })
+
+  it('the agent sees the conversation appear live, opens it and the visitor sees "read"', async () => {
+    await agentLogin(agent, kefu.url)
+    const row = agent.getByTestId('conv-row').first()
+    await row.waitFor()
+    expect(await row.textContent()).toContain('我的订单在哪里')
+    await row.click()
+    await agent.getByTestId('agent-message').filter({ hasText: 'where is my order' }).waitFor()
+    await visitorMessage(chatFrame(visitor), '我的订单在哪里', 'read').waitFor()
+  })
+
+  it('a new conversation appears in the open console without a reload', async () => {
+    const other = await newPage(browser)
+    await other.goto(host.url)
+    await other.getByTestId('kefu-launcher').click()
+    await typeAndSend(chatFrame(other).getByTestId('composer'), 'Second visitor here')
+    await agent.getByTestId('conv-row').filter({ hasText: 'Second visitor here' }).waitFor()
+    await other.context().close()
+  })
+
+  it('typing shows on both sides', async () => {
+    const chat = chatFrame(visitor)
+    await chat.getByTestId('composer').pressSequentially('I am typ', { delay: 30 })
+    await agent.getByTestId('agent-typing').waitFor()
+    await agent.getByTestId('agent-composer').pressSequentially('Let me check', { delay: 30 })
+    await chat.getByTestId('typing').waitFor()
+    await chat.getByTestId('composer').fill('')
+  })
+
+  it('the agent replies and the visitor sees it live', async () => {
+    await agent.getByTestId('agent-composer').fill('')
+    await typeAndSend(agent.getByTestId('agent-composer'), 'Your order #A1234 ships today. 今天发货。')
+    await chatFrame(visitor).locator('[data-testid=message][data-sender=agent]').filter({ hasText: '今天发货' }).waitFor()
+    await agent.screenshot({ path: '.tmp/e2e-console.png' })
+    await visitor.screenshot({ path: '.tmp/e2e-visitor-reply.png' })
+  })
+
+  it('with the panel closed, a reply shows an unread badge on the launcher', async () => {
+    await visitor.evaluate(() => (window as unknown as { Kefu: (c: string) => void }).Kefu('close'))
+    await chatFrame(visitor).getByTestId('composer').waitFor({ state: 'hidden' })
+    await typeAndSend(agent.getByTestId('agent-composer'), 'One more thing')
+    const badge = visitor.getByTestId('kefu-badge')
+    await badge.waitFor()
+    expect((await badge.textContent())?.trim()).toBe('1')
+    await visitor.getByTestId('kefu-launcher').click()
+    await badge.waitFor({ state: 'hidden' })
+  })
+
+  it('the store holds each message once, in order', async () => {
+    const api = await agentApi(kefu.url)
+    const { conversations } = await api.conversations()
+    const conv = conversations.find((c) => c.id)!
+    const texts = (await api.messages(conv.id)).messages.map((m) => m.text)
+    expect(texts.filter((t) => t.includes('我的订单在哪里'))).toHaveLength(1)
+  })
+})

@@ -1,0 +1,142 @@
+import type { Browser, CDPSession, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { agentSocket } from './agent-socket.ts'
+import { launch, newPage } from './browser.ts'
+import { agentApi, chatFrame, typeAndSend, visitorMessage } from './flows.ts'
+import { startHostPage, type HostPage } from './host-page.ts'
+import { startKefu, type KefuProcess } from './kefu-process.ts'
+
+let kefu: KefuProcess
+let host: HostPage
+let browser: Browser
+
+beforeAll(async () => {
+  kefu = await startKefu()
+  host = await startHostPage(kefu.url)
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await host?.close()
+  await kefu?.stop()
+})
+
+/** Every visitor message of the one conversation holding `marker`, in seq order, as the server stores it. */
+async function storedTexts(marker: string): Promise<string[]> {
+  const api = await agentApi(kefu.url)
+  for (const c of (await api.conversations()).conversations) {
+    const { messages } = await api.messages(c.id)
+    if (messages.some((m) => m.text.includes(marker))) return messages.filter((m) => m.sender === 'visitor').map((m) => m.text)
+  }
+  return []
+}
+
+async function openChat(page: Page, url = host.url) {
+  await page.goto(url)
+  await page.getByTestId('kefu-launcher').click()
+  return chatFrame(page)
+}
+
+describe('nothing typed is lost or sent twice', () => {
+  it('history survives a reload and a navigation', async () => {
+    const page = await newPage(browser)
+    const chat = await openChat(page)
+    await typeAndSend(chat.getByTestId('composer'), 'reload-1 keep me')
+    await visitorMessage(chat, 'reload-1 keep me', 'delivered').waitFor()
+    await page.reload()
+    await page.getByTestId('kefu-launcher').click()
+    await visitorMessage(chatFrame(page), 'reload-1 keep me').waitFor()
+    await page.click('#next')
+    await page.getByTestId('kefu-launcher').click()
+    await visitorMessage(chatFrame(page), 'reload-1 keep me').waitFor()
+    await page.context().close()
+  })
+
+  it("the conversation comes back when the chat's own storage is wiped (the host page keeps the session)", async () => {
+    const page = await newPage(browser)
+    const chat = await openChat(page)
+    await typeAndSend(chat.getByTestId('composer'), 'wiped-1 still mine')
+    await visitorMessage(chat, 'wiped-1 still mine', 'delivered').waitFor()
+    const cdp: CDPSession = await page.context().newCDPSession(page)
+    await cdp.send('Storage.clearDataForOrigin', { origin: kefu.url, storageTypes: 'all' })
+    await page.reload()
+    await page.getByTestId('kefu-launcher').click()
+    await visitorMessage(chatFrame(page), 'wiped-1 still mine').waitFor()
+    await page.context().close()
+  })
+
+  it('two messages typed offline arrive once each, in order, when the network is back', async () => {
+    const page = await newPage(browser)
+    const chat = await openChat(page)
+    await typeAndSend(chat.getByTestId('composer'), 'offline-0 online first')
+    await visitorMessage(chat, 'offline-0', 'delivered').waitFor()
+    await page.context().setOffline(true)
+    await typeAndSend(chat.getByTestId('composer'), 'offline-1 first')
+    await typeAndSend(chat.getByTestId('composer'), 'offline-2 second')
+    await visitorMessage(chat, 'offline-2 second', 'sending').waitFor()
+    await page.context().setOffline(false)
+    await visitorMessage(chat, 'offline-1 first', 'delivered').waitFor()
+    await visitorMessage(chat, 'offline-2 second', 'delivered').waitFor()
+    expect(await storedTexts('offline-0')).toEqual(['offline-0 online first', 'offline-1 first', 'offline-2 second'])
+    await page.context().close()
+  })
+
+  it('a server killed with kill -9 mid-conversation: clients reconnect by themselves and nothing acked is lost', async () => {
+    const page = await newPage(browser)
+    const chat = await openChat(page)
+    await typeAndSend(chat.getByTestId('composer'), 'kill-1 acked before the crash')
+    await visitorMessage(chat, 'kill-1', 'delivered').waitFor()
+    const agent = await agentSocket(kefu.url)
+    await kefu.kill9()
+    await chat.getByTestId('conn-banner').waitFor()
+    await typeAndSend(chat.getByTestId('composer'), 'kill-2 typed while the server was down')
+    await kefu.start()
+    await visitorMessage(chat, 'kill-2', 'delivered').waitFor({ timeout: 30_000 })
+    await chat.getByTestId('conn-banner').waitFor({ state: 'hidden' })
+    expect(await storedTexts('kill-1')).toEqual(['kill-1 acked before the crash', 'kill-2 typed while the server was down'])
+    agent.close()
+    await page.context().close()
+  })
+
+  it('a tab coming back to the foreground checks its socket at once', async () => {
+    const page = await newPage(browser)
+    const chat = await openChat(page)
+    await typeAndSend(chat.getByTestId('composer'), 'wake-1')
+    await visitorMessage(chat, 'wake-1', 'delivered').waitFor()
+    const frame = page.frames().find((f) => f.url().includes('/chat'))!
+    const pings = await frame.evaluate(() => {
+      // Count application pings sent after the page says it is visible again.
+      const sent: string[] = []
+      const original = WebSocket.prototype.send
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === 'string' && data.includes('"ping"')) sent.push(data)
+        return original.call(this, data)
+      }
+      ;(window as unknown as { sentPings: string[] }).sentPings = sent
+      document.dispatchEvent(new Event('visibilitychange'))
+      return new Promise<number>((r) => setTimeout(() => r(sent.length), 300))
+    })
+    expect(pings).toBe(1)
+    await page.context().close()
+  })
+
+  it('two tabs of one visitor see the same conversation, and racing first messages open one conversation', async () => {
+    const context = await browser.newContext({ locale: 'en-US' })
+    const a = await context.newPage()
+    const chatA = await openChat(a)
+    await chatA.getByTestId('composer').waitFor()
+    const b = await context.newPage()
+    const chatB = await openChat(b)
+    await chatB.getByTestId('composer').waitFor()
+    await Promise.all([
+      typeAndSend(chatA.getByTestId('composer'), 'race-A from tab A'),
+      typeAndSend(chatB.getByTestId('composer'), 'race-B from tab B'),
+    ])
+    await visitorMessage(chatA, 'race-B from tab B').waitFor()
+    await visitorMessage(chatB, 'race-A from tab A').waitFor()
+    const stored = await storedTexts('race-A')
+    expect(stored.sort()).toEqual(['race-A from tab A', 'race-B from tab B'])
+    await context.close()
+  })
+})
