@@ -1,0 +1,114 @@
+import { CloseCode, type ServerFrame } from '../../protocol/index.ts'
+import { SERVER_LIMITS } from '../config.ts'
+
+/** What the hub needs of a socket; `ws` sockets fit, and so do test fakes. */
+export interface HubSocket {
+  send(data: string): void
+  readonly bufferedAmount: number
+  close(code: number, reason: string): void
+}
+
+export type BroadcastOptions = { ephemeral?: boolean; except?: HubSocket }
+
+export type Hub = {
+  join(room: string, socket: HubSocket): void
+  leave(room: string, socket: HubSocket): void
+  leaveAll(socket: HubSocket): void
+  /** Sends one frame to one socket (with the same backpressure rules). */
+  send(socket: HubSocket, frame: ServerFrame, options?: BroadcastOptions): void
+  /** Serializes once and sends to every socket in any of the rooms (each socket once). Returns sockets reached. */
+  broadcast(rooms: readonly string[], frame: ServerFrame, options?: BroadcastOptions): number
+  /** Closes every socket in a room (for example a visitor whose session rotated). */
+  closeRoom(room: string, code: number, reason: string): void
+  size(room: string): number
+}
+
+export const room = {
+  conversation: (id: string) => `c:${id}`,
+  site: (key: string) => `s:${key}`,
+  visitor: (id: string) => `v:${id}`,
+}
+
+export type HubLimits = { ephemeralDropBytes: number; closeBufferedBytes: number }
+
+/**
+ * Rooms of sockets. Backpressure per socket: above `ephemeralDropBytes` buffered, ephemeral frames are
+ * dropped for it; above `closeBufferedBytes` it is closed with CloseCode.Resume (it resumes from the store).
+ * `send` on a socket never blocks, so one slow socket never delays the others.
+ */
+export function createHub(limits: HubLimits = SERVER_LIMITS): Hub {
+  const rooms = new Map<string, Set<HubSocket>>()
+  const memberships = new Map<HubSocket, Set<string>>()
+
+  const leave = (name: string, socket: HubSocket) => {
+    const members = rooms.get(name)
+    if (members) {
+      members.delete(socket)
+      if (members.size === 0) rooms.delete(name)
+    }
+    memberships.get(socket)?.delete(name)
+  }
+  const leaveAll = (socket: HubSocket) => {
+    for (const name of memberships.get(socket) ?? []) leave(name, socket)
+    memberships.delete(socket)
+  }
+  const deliver = (socket: HubSocket, data: string, ephemeral: boolean): boolean => {
+    const buffered = socket.bufferedAmount
+    if (buffered > limits.closeBufferedBytes) {
+      leaveAll(socket)
+      socket.close(CloseCode.Resume, 'send buffer overflow: resume')
+      return false
+    }
+    if (ephemeral && buffered > limits.ephemeralDropBytes) return false
+    try {
+      socket.send(data)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  return {
+    join(name, socket) {
+      let members = rooms.get(name)
+      if (!members) rooms.set(name, (members = new Set()))
+      members.add(socket)
+      let mine = memberships.get(socket)
+      if (!mine) memberships.set(socket, (mine = new Set()))
+      mine.add(name)
+    },
+    leave,
+    leaveAll,
+    send(socket, frame, options) {
+      deliver(socket, JSON.stringify(frame), options?.ephemeral ?? false)
+    },
+    broadcast(names, frame, options) {
+      const data = JSON.stringify(frame)
+      const ephemeral = options?.ephemeral ?? false
+      let reached = 0
+      const seen = names.length > 1 ? new Set<HubSocket>() : null
+      for (const name of names) {
+        const members = rooms.get(name)
+        if (!members) continue
+        for (const socket of [...members]) {
+          if (socket === options?.except) continue
+          if (seen) {
+            if (seen.has(socket)) continue
+            seen.add(socket)
+          }
+          if (deliver(socket, data, ephemeral)) reached++
+        }
+      }
+      return reached
+    },
+    closeRoom(name, code, reason) {
+      for (const socket of [...(rooms.get(name) ?? [])]) {
+        leaveAll(socket)
+        socket.close(code, reason)
+      }
+    },
+    size(name) {
+      return rooms.get(name)?.size ?? 0
+    },
+  }
+}
