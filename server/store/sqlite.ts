@@ -96,7 +96,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       'UPDATE visitors SET user_id = ?, name = coalesce(?, name), email = coalesce(?, email), token_version = token_version + 1 WHERE id = ?',
     ),
     updateVisitorProfile: db.prepare(
-      'UPDATE visitors SET name = coalesce(?, name), email = coalesce(?, email), token_version = token_version + 1 WHERE id = ?',
+      'UPDATE visitors SET name = coalesce(?, name), email = coalesce(?, email) WHERE id = ?',
     ),
     bumpVersion: db.prepare('UPDATE visitors SET token_version = token_version + 1 WHERE id = ?'),
     setAttributes: db.prepare('UPDATE visitors SET attributes = ? WHERE id = ?'),

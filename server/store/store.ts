@@ -92,7 +92,7 @@ export interface Store {
   /**
    * Moves `fromId`'s conversations to `intoId` (a visitor of the same site already linked to the user).
    * If both have an open conversation, `fromId`'s is resolved so one open conversation per visitor holds.
-   * Bumps both token versions.
+   * Bumps `fromId`'s token version (its tokens stop working); `intoId`'s other devices stay signed in.
    */
   mergeVisitor(fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): Promise<MergeResult>
   mergeAttributes(id: string, attributes: Attributes): Promise<VisitorRecord>

@@ -1,0 +1,53 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { ErrorCode, type ErrorBody } from '../protocol/index.ts'
+import { SERVER_LIMITS } from './config.ts'
+import type { Deps } from './deps.ts'
+import { createAgentApi } from './http/agent-api.ts'
+import { createBrowserRoutes } from './http/browser-routes.ts'
+import { createConversationsApi } from './http/conversations-api.ts'
+import { apiError, codeForStatus } from './http/errors.ts'
+import { createOpsRoutes } from './http/ops-routes.ts'
+import { createVisitorApi } from './http/visitor-api.ts'
+
+/** The HTTP app: REST under /api, probes and metrics, browser pages. WebSockets attach in server.ts. */
+export function createApp(deps: Deps): Hono {
+  const api = new Hono()
+  api.use(
+    bodyLimit({
+      maxSize: SERVER_LIMITS.bodyBytesMax,
+      onError: () => {
+        throw apiError(413, ErrorCode.TooLarge, `body over ${SERVER_LIMITS.bodyBytesMax} bytes`)
+      },
+    }),
+  )
+  api.use(async (c, next) => {
+    await next()
+    c.header('Cache-Control', 'no-store')
+    c.header('X-Content-Type-Options', 'nosniff')
+  })
+  api.route('/', createVisitorApi(deps))
+  api.route('/agent', createAgentApi(deps))
+  api.route('/conversations', createConversationsApi(deps))
+  api.all('*', () => {
+    throw apiError(404, ErrorCode.NotFound, 'no such API route')
+  })
+
+  const app = new Hono()
+  app.route('/api', api)
+  app.route('/', createOpsRoutes(deps))
+  app.route('/', createBrowserRoutes(deps))
+  app.notFound((c) => c.text('Not found\n', 404))
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      if (error.res) return error.getResponse()
+      const body: ErrorBody = { error: { code: codeForStatus(error.status), message: error.message || 'error' } }
+      return c.json(body, error.status)
+    }
+    deps.logger.error({ err: error, path: c.req.path }, 'unhandled error')
+    const body: ErrorBody = { error: { code: ErrorCode.Internal, message: 'internal error' } }
+    return c.json(body, 500)
+  })
+  return app
+}
