@@ -57,8 +57,9 @@ export type Config = {
   /** Built browser apps (vite output) and the demo pages. */
   distDir: string
   demoDir: string
-  /** WebSocket ping interval; overridable for tests. */
+  /** WebSocket ping interval and hello deadline; overridable for tests. */
   serverPingMs: number
+  helloTimeoutMs: number
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -107,5 +108,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     distDir: resolve(env.KEFU_DIST_DIR ?? resolve(REPO_ROOT, 'dist')),
     demoDir: resolve(REPO_ROOT, 'demo'),
     serverPingMs: intEnv(env.KEFU_PING_MS, TIMING.serverPingMs, 'KEFU_PING_MS'),
+    helloTimeoutMs: intEnv(env.KEFU_HELLO_TIMEOUT_MS, TIMING.helloTimeoutMs, 'KEFU_HELLO_TIMEOUT_MS'),
   }
 }

@@ -1,0 +1,88 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { parse as parseCookies } from 'hono/utils/cookie'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { CloseCode } from '../../protocol/index.ts'
+import { isOwnOrigin, originAllowed } from '../auth/origins.ts'
+import { SESSION_COOKIE } from '../auth/sessions.ts'
+import { SERVER_LIMITS } from '../config.ts'
+import type { Deps } from '../deps.ts'
+import { handleConnection, type UpgradeContext } from './connection.ts'
+
+/** Pongs a socket may miss before it is terminated. */
+const MISSED_PONGS_MAX = 2
+
+export type SocketServer = {
+  /** Closes every socket with 1001 and stops accepting. */
+  close(): Promise<void>
+  count(): number
+}
+
+function refuseUpgrade(socket: Duplex, status: 403 | 404, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+  socket.destroy()
+}
+
+/**
+ * `/ws` on the HTTP server's `upgrade` event with a bare `ws` server (no per-connection framework
+ * overhead). Origin and site are checked before upgrading; credentials are checked in `hello`.
+ */
+export function attachSocketServer(deps: Deps, server: Server): SocketServer {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SERVER_LIMITS.wsMaxPayload })
+  const missed = new WeakMap<WebSocket, number>()
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://kefu.invalid')
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found')
+    const origin = req.headers.origin
+    const own = origin === undefined || isOwnOrigin(origin, deps.config.publicUrl, req.headers.host)
+    const siteKey = url.searchParams.get('site')
+    const ctx: UpgradeContext = { siteKey, sessionToken: null }
+    if (siteKey !== null) {
+      const site = await deps.store.getSite(siteKey)
+      if (!site) return refuseUpgrade(socket, 404, 'Not Found')
+      if (!own && !originAllowed(origin!, site.allowedOrigins)) return refuseUpgrade(socket, 403, 'Forbidden')
+    } else {
+      if (!own && !originAllowed(origin!, deps.config.consoleOrigins)) return refuseUpgrade(socket, 403, 'Forbidden')
+      ctx.sessionToken = parseCookies(req.headers.cookie ?? '', SESSION_COOKIE)[SESSION_COOKIE] ?? null
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      missed.set(ws, 0)
+      ws.on('pong', () => missed.set(ws, 0))
+      handleConnection(deps, ws, ctx)
+    })
+  }
+
+  const onUpgradeEvent = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    onUpgrade(req, socket, head).catch((error: unknown) => {
+      deps.logger.error({ err: error }, 'upgrade failed')
+      socket.destroy()
+    })
+  }
+  server.on('upgrade', onUpgradeEvent)
+
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      const n = missed.get(ws) ?? 0
+      if (n >= MISSED_PONGS_MAX) {
+        ws.terminate()
+        continue
+      }
+      missed.set(ws, n + 1)
+      ws.ping()
+    }
+  }, deps.config.serverPingMs)
+  pinger.unref()
+
+  return {
+    count: () => wss.clients.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(pinger)
+        server.off('upgrade', onUpgradeEvent)
+        for (const ws of wss.clients) ws.close(CloseCode.GoingAway, 'server shutting down')
+        wss.close(() => resolve())
+      }),
+  }
+}
