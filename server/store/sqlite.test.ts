@@ -192,3 +192,20 @@ describe('sqlite store', () => {
     await mem.close()
   })
 })
+
+describe('listConversations', () => {
+  it('lists by sites and status, newest activity first', async () => {
+    await store.createSite({ key: 's2', name: 'S2', color: '#000', greeting: null, allowedOrigins: [], secretEnc: 'x' }, NOW)
+    const ids: string[] = []
+    for (const [i, site] of ['s1', 's2', 's1'].entries()) {
+      const v = await store.createVisitor(site, NOW)
+      const c = (await store.getOrCreateOpenConversation(v.id, NOW + i)).conversation
+      await store.append({ ...visitorMsg(c.id, v.id, `x${i}`), ts: NOW + 10 - i })
+      ids.push(c.id)
+    }
+    await store.setConversationStatus(ids[2]!, 'resolved', NOW + 100)
+    expect((await store.listConversations({ sites: ['s1'], limit: 10 })).map((c) => c.id)).toEqual([ids[2], ids[0]])
+    expect((await store.listConversations({ sites: ['s1', 's2'], status: 'open', limit: 10 })).map((c) => c.id)).toEqual([ids[0], ids[1]])
+    expect(await store.listConversations({ sites: [], limit: 10 })).toEqual([])
+  })
+})

@@ -107,9 +107,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
        VALUES (?, ?, ?, 'open', ?, ?) ON CONFLICT DO NOTHING`,
     ),
     convsOfVisitor: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? ORDER BY c.updated_at DESC, c.id`),
-    convsOfSites: db.prepare<[string, string | null, number], ConvRow>(
-      `${CONV_SELECT} WHERE c.site_key IN (SELECT value FROM json_each(?)) AND (?2 IS NULL OR c.status = ?2)
-       ORDER BY c.updated_at DESC, c.id LIMIT ?3`,
+    convsOfSites: db.prepare<[{ sites: string; status: string | null; limit: number }], ConvRow>(
+      `${CONV_SELECT} WHERE c.site_key IN (SELECT value FROM json_each(@sites)) AND (@status IS NULL OR c.status = @status)
+       ORDER BY c.updated_at DESC, c.id LIMIT @limit`,
     ),
     setStatus: db.prepare('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?'),
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
@@ -334,7 +334,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async listConversations({ sites, status, limit }) {
       if (sites.length === 0) return []
-      return q.convsOfSites.all(JSON.stringify(sites), status ?? null, limit).map(toConv)
+      return q.convsOfSites.all({ sites: JSON.stringify(sites), status: status ?? null, limit }).map(toConv)
     },
     async listVisitorConversations(visitorId) {
       return q.convsOfVisitor.all(visitorId).map(toConv)

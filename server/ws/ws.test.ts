@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CloseCode, LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts'
+import {
+  addAgent,
+  addSite,
+  agentSocket,
+  api,
+  login,
+  newVisitor,
+  startTestServer,
+  TestClient,
+  visitorSocket,
+  wsUrl,
+  type TestServer,
+} from '../test-helpers.ts'
+
+let server: TestServer
+let adminSession: string
+
+beforeAll(async () => {
+  server = await startTestServer({ helloTimeoutMs: 300 })
+  adminSession = await login(server)
+})
+afterAll(() => server.stop())
+
+const msgCount = async (conv: string) => (await server.deps.store.listMessages(conv, { after: 0, limit: 200 })).messages.length
+
+describe('visitor ↔ agent over /ws', () => {
+  it('send → ack after commit → agent gets the conversation and the message', async () => {
+    const { token } = await newVisitor(server)
+    const agent = await agentSocket(server, adminSession)
+    const { client, welcome } = await visitorSocket(server, token)
+    expect(welcome).toMatchObject({ role: 'visitor', conversations: [] })
+
+    client.send({ type: 'send', id: 'r1', cid: 'cid-1', text: 'Where is my order?' })
+    const ack = await client.next('ack')
+    expect(ack).toMatchObject({ id: 'r1', cid: 'cid-1', seq: 1 })
+    // Committed by the time the ack arrives.
+    const stored = await server.deps.store.listMessages(ack.conv, { after: 0, limit: 10 })
+    expect(stored.messages.map((m) => m.id)).toEqual([ack.msgId])
+
+    const created = await agent.client.next('conversation', (f) => f.conversation.id === ack.conv)
+    expect(created.conversation.status).toBe('open')
+    const received = await agent.client.next('message', (f) => f.message.conv === ack.conv)
+    expect(received.message).toMatchObject({ id: ack.msgId, seq: 1, text: 'Where is my order?', sender: 'visitor', cid: 'cid-1' })
+    // The sender's own sockets get the message too.
+    expect((await client.next('message')).message.id).toBe(ack.msgId)
+
+    agent.client.send({ type: 'send', id: 'a1', conv: ack.conv, cid: 'agent-cid-1', text: 'Let me check.' })
+    const agentAck = await agent.client.next('ack')
+    expect(agentAck.seq).toBe(2)
+    expect((await client.next('message')).message).toMatchObject({ sender: 'agent', seq: 2, senderName: 'Admin' })
+    client.close()
+    agent.client.close()
+  })
+
+  it('a resend of the same cid gets the same ack and stores nothing new', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    client.send({ type: 'send', id: 'r1', cid: 'same', text: 'hello' })
+    const first = await client.next('ack')
+    await client.next('message')
+    client.send({ type: 'send', id: 'r2', cid: 'same', text: 'hello' })
+    const second = await client.next('ack')
+    expect({ ...second, id: 'r1' }).toEqual(first)
+    expect(await client.none('message')).toHaveLength(0)
+    expect(await msgCount(first.conv)).toBe(1)
+    client.close()
+  })
+
+  it('resume replays only newer messages, bounded, with `more` for REST paging', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    const total = LIMITS.replayMax + 5
+    for (let i = 0; i < total; i++) client.send({ type: 'send', id: `r${i}`, cid: `c${i}`, text: `m${i}` })
+    let conv = ''
+    for (let i = 0; i < total; i++) conv = (await client.next('ack')).conv
+    client.close()
+
+    const again = await visitorSocket(server, token, { resume: { [conv]: 3 } })
+    const replayed = []
+    for (let i = 0; i < LIMITS.replayMax; i++) replayed.push((await again.client.next('message')).message.seq)
+    expect(replayed[0]).toBe(4)
+    expect(replayed.at(-1)).toBe(3 + LIMITS.replayMax)
+    expect(await again.client.next('synced')).toEqual({ type: 'synced', conv, seq: 3 + LIMITS.replayMax, more: true })
+    const rest = await api<{ messages: { seq: number }[]; more: boolean }>(server, `/api/conversations/${conv}/messages?after=${3 + LIMITS.replayMax}`, { token })
+    expect(rest.body.messages.map((m) => m.seq)).toEqual([204, 205])
+    expect(rest.body.more).toBe(false)
+    again.client.close()
+
+    const upToDate = await visitorSocket(server, token, { resume: { [conv]: total } })
+    expect(await upToDate.client.next('synced')).toEqual({ type: 'synced', conv, seq: total, more: false })
+    expect(await upToDate.client.none('message')).toHaveLength(0)
+    upToDate.client.close()
+  })
+
+  it('relays typing both ways and never stores it', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    client.send({ type: 'send', id: 'r1', cid: 'c1', text: 'hi' })
+    const { conv } = await client.next('ack')
+    const agent = await agentSocket(server, adminSession)
+    client.send({ type: 'typing', on: true })
+    expect(await agent.client.next('typing')).toEqual({ type: 'typing', conv, side: 'visitor', on: true, name: null })
+    agent.client.send({ type: 'typing', conv, on: true })
+    expect(await client.next('typing')).toEqual({ type: 'typing', conv, side: 'agent', on: true, name: 'Admin' })
+    expect(await msgCount(conv)).toBe(1)
+    expect((await server.deps.store.getConversation(conv))!.lastSeq).toBe(1)
+    client.close()
+    agent.client.close()
+  })
+
+  it('stores read cursors forward only and broadcasts them to both sides', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    client.send({ type: 'send', id: 'r1', cid: 'c1', text: 'one' })
+    client.send({ type: 'send', id: 'r2', cid: 'c2', text: 'two' })
+    const { conv } = await client.next('ack')
+    await client.next('ack')
+    const agent = await agentSocket(server, adminSession)
+    agent.client.send({ type: 'read', conv, seq: 2 })
+    expect(await client.next('read')).toEqual({ type: 'read', conv, side: 'agent', seq: 2 })
+    expect(await agent.client.next('read')).toEqual({ type: 'read', conv, side: 'agent', seq: 2 })
+    agent.client.send({ type: 'read', conv, seq: 1 })
+    expect(await client.none('read')).toHaveLength(0)
+    expect((await server.deps.store.getConversation(conv))!.agentReadSeq).toBe(2)
+    client.close()
+    agent.client.close()
+  })
+
+  it('answers bad frames with the right code, changes nothing, keeps the socket open', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    client.send('{not json')
+    expect(await client.next('error')).toMatchObject({ code: 'bad_frame', id: null })
+    client.send({ type: 'shout', id: 'x1' })
+    expect(await client.next('error')).toMatchObject({ code: 'unknown_type', id: 'x1' })
+    client.send({ type: 'send', id: 'x2', cid: 'big', text: 'a'.repeat(LIMITS.textMax + 1) })
+    expect(await client.next('error')).toMatchObject({ code: 'too_large', id: 'x2' })
+    client.send({ type: 'send', id: 'x3', cid: 'huge', text: 'a'.repeat(LIMITS.frameBytesMax) })
+    expect(await client.next('error')).toMatchObject({ code: 'too_large' })
+    client.send({ type: 'send', id: 'x4', cid: 'empty', text: '   ' })
+    expect(await client.next('error')).toMatchObject({ code: 'bad_frame', id: 'x4' })
+    expect(await server.deps.store.listVisitorConversations((await server.deps.store.getVisitor(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub))!.id)).toEqual([])
+    client.send({ type: 'ping', id: 'p1' })
+    expect(await client.next('pong')).toEqual({ type: 'pong', id: 'p1' })
+    client.close()
+  })
+
+  it('closes a socket after 20 bad frames with 4004', async () => {
+    const { token } = await newVisitor(server)
+    const { client } = await visitorSocket(server, token)
+    for (let i = 0; i < 20; i++) client.send('nope')
+    expect((await client.closed).code).toBe(CloseCode.Abuse)
+  })
+
+  it('refuses another visitor’s conversation (frame and REST)', async () => {
+    const a = await newVisitor(server)
+    const b = await newVisitor(server)
+    const sa = await visitorSocket(server, a.token)
+    sa.client.send({ type: 'send', id: 'r1', cid: 'c1', text: 'mine' })
+    const { conv } = await sa.client.next('ack')
+    const sb = await visitorSocket(server, b.token)
+    sb.client.send({ type: 'send', id: 'evil', conv, cid: 'c1', text: 'yours?' })
+    expect(await sb.client.next('error')).toMatchObject({ id: 'evil', code: 'not_found' })
+    sb.client.send({ type: 'read', conv, seq: 1 })
+    expect(await sb.client.next('error')).toMatchObject({ code: 'not_found' })
+    expect(await msgCount(conv)).toBe(1)
+    const rest = await api(server, `/api/conversations/${conv}/messages`, { token: b.token })
+    expect(rest.status).toBe(404)
+    // b's resume naming a's conversation replays nothing from it.
+    const sb2 = await visitorSocket(server, b.token, { resume: { [conv]: 0 } })
+    expect(await sb2.client.none('message')).toHaveLength(0)
+    for (const s of [sa, sb, sb2]) s.client.close()
+  })
+
+  it('refuses an agent of another site (frame, resume and REST)', async () => {
+    await addSite(server, 'other-shop')
+    await addAgent(server, 'olga@other.test', 'olga-password', ['other-shop'])
+    const olga = await login(server, 'olga@other.test', 'olga-password')
+    const { token } = await newVisitor(server)
+    const v = await visitorSocket(server, token)
+    v.client.send({ type: 'send', id: 'r1', cid: 'c1', text: 'demo only' })
+    const { conv } = await v.client.next('ack')
+    const { client, welcome } = await agentSocket(server, olga, { resume: { [conv]: 0 } })
+    expect(welcome.conversations.find((c) => c.id === conv)).toBeUndefined()
+    expect(await client.none('message')).toHaveLength(0) // neither replay nor live
+    client.send({ type: 'send', id: 'o1', conv, cid: 'o1', text: 'hi' })
+    expect(await client.next('error')).toMatchObject({ id: 'o1', code: 'forbidden' })
+    v.client.send({ type: 'send', id: 'r2', cid: 'c2', text: 'still demo' })
+    await v.client.next('ack')
+    expect(await client.none('message')).toHaveLength(0)
+    expect(await msgCount(conv)).toBe(2)
+    expect((await api(server, `/api/conversations/${conv}`, { token: olga })).status).toBe(403)
+    expect((await api(server, `/api/conversations/${conv}/messages`, { token: olga })).status).toBe(403)
+    expect((await api(server, `/api/conversations/${conv}/resolve`, { method: 'POST', token: olga })).status).toBe(403)
+    v.client.close()
+    client.close()
+  })
+
+  it('refuses upgrades from disallowed origins and unknown sites before upgrading', async () => {
+    const evil = new TestClient(wsUrl(server, 'demo'), { origin: 'https://evil.example' })
+    await expect(evil.opened).rejects.toThrow(/403/)
+    const agentEvil = new TestClient(wsUrl(server), { origin: 'https://evil.example' })
+    await expect(agentEvil.opened).rejects.toThrow(/403/)
+    const noSite = new TestClient(wsUrl(server, 'nope'), { origin: server.url })
+    await expect(noSite.opened).rejects.toThrow(/404/)
+    // The demo allowlist has http://localhost:* (any port).
+    const local = new TestClient(wsUrl(server, 'demo'), { origin: 'http://localhost:5173' })
+    await local.opened
+    local.close()
+  })
+
+  it('closes 4001 on a bad token, 4003 on a wrong version, 4002 without hello', async () => {
+    const bad = new TestClient(wsUrl(server, 'demo'), { origin: server.url })
+    await bad.opened
+    bad.send({ type: 'hello', v: PROTOCOL_VERSION, token: 'forged.token.here' })
+    expect(await bad.next('error')).toMatchObject({ code: 'unauthorized' })
+    expect((await bad.closed).code).toBe(CloseCode.Unauthorized)
+
+    const noCookie = new TestClient(wsUrl(server), { origin: server.url })
+    await noCookie.opened
+    noCookie.send({ type: 'hello', v: PROTOCOL_VERSION })
+    expect((await noCookie.closed).code).toBe(CloseCode.Unauthorized)
+
+    const { token } = await newVisitor(server)
+    const old = new TestClient(wsUrl(server, 'demo'), { origin: server.url })
+    await old.opened
+    old.send({ type: 'hello', v: PROTOCOL_VERSION + 1, token })
+    expect((await old.closed).code).toBe(CloseCode.UnsupportedVersion)
+
+    const silent = new TestClient(wsUrl(server, 'demo'), { origin: server.url })
+    await silent.opened
+    expect((await silent.closed).code).toBe(CloseCode.HelloTimeout)
+  })
+
+  it('lets an agent resolve over REST and broadcasts the change to both sides', async () => {
+    const { token } = await newVisitor(server)
+    const v = await visitorSocket(server, token)
+    v.client.send({ type: 'send', id: 'r1', cid: 'c1', text: 'thanks' })
+    const { conv } = await v.client.next('ack')
+    const agent = await agentSocket(server, adminSession)
+    const res = await api<{ conversation: { status: string } }>(server, `/api/conversations/${conv}/resolve`, { method: 'POST', token: adminSession })
+    expect(res.body.conversation.status).toBe('resolved')
+    expect((await v.client.next('conversation', (f) => f.conversation.status === 'resolved')).conversation.id).toBe(conv)
+    expect((await agent.client.next('conversation', (f) => f.conversation.status === 'resolved')).conversation.id).toBe(conv)
+    // The next message without conv opens a new conversation.
+    v.client.send({ type: 'send', id: 'r2', cid: 'c2', text: 'one more thing' })
+    expect((await v.client.next('ack')).conv).not.toBe(conv)
+    v.client.close()
+    agent.client.close()
+  })
+
+  it('counts sockets and rejected frames in /metrics', async () => {
+    const res = await api<string>(server, '/metrics')
+    expect(res.body).toMatch(/kefu_frames_rejected_total\{code="bad_frame"\} \d+/)
+    expect(res.body).toMatch(/kefu_messages_stored_total \d+/)
+    expect(res.body).toMatch(/kefu_ack_latency_seconds_count \d+/)
+    expect(res.body).toContain('kefu_sockets')
+  })
+})
