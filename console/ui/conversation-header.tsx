@@ -1,0 +1,87 @@
+import { useStore } from '@nanostores/preact'
+import { useState } from 'preact/hooks'
+import type { Site } from '../../protocol/index.ts'
+import { useT } from '../i18n/use-t.ts'
+import { visitorLabel } from '../lib/names.ts'
+import { $conversations } from '../stores/conversations.ts'
+import { $details, $statusAction, changeStatus } from '../stores/details.ts'
+import { openConversation } from '../stores/live.ts'
+import { Avatar } from './avatar.tsx'
+
+export function ConversationHeader({ id, sites }: { id: string; sites: readonly Site[] }) {
+  const t = useT()
+  const entry = useStore($conversations)[id]
+  const details = useStore($details, { keys: [id] })[id]
+  const action = useStore($statusAction, { keys: [id] })[id]
+  const [showAttrs, setShowAttrs] = useState(false)
+  const conv = entry?.conv
+  const visitor = details?.visitor ?? null
+
+  const name = conv ? visitorLabel({ visitorId: conv.visitorId, visitorName: visitor?.name ?? conv.visitorName }, t) : '…'
+  const site = sites.length > 1 && conv ? sites.find((s) => s.key === conv.site)?.name : null
+  const facts = [visitor?.email, visitor?.userId ? t('conv.userId', { id: visitor.userId }) : null, site].filter(Boolean)
+  const attrs = Object.entries(visitor?.attributes ?? {})
+
+  return (
+    <header class="conv-head">
+      <div class="conv-head-main">
+        <button type="button" class="icon-btn back-btn" aria-label={t('conv.back')} onClick={() => openConversation(null)}>
+          <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true">
+            <path fill="currentColor" d="M12.7 4.3a1 1 0 0 1 0 1.4L8.4 10l4.3 4.3a1 1 0 0 1-1.4 1.4l-5-5a1 1 0 0 1 0-1.4l5-5a1 1 0 0 1 1.4 0Z" />
+          </svg>
+        </button>
+        {conv ? <Avatar id={conv.visitorId} name={visitor?.name ?? conv.visitorName} size="lg" /> : null}
+        <div class="conv-who">
+          <div class="conv-name-line">
+            <h2 class="conv-name" data-testid="conv-name">
+              {name}
+            </h2>
+            {conv ? (
+              <span class={`status status-${conv.status}`} data-testid="conv-status">
+                {conv.status === 'open' ? t('conv.status.open') : t('conv.status.resolved')}
+              </span>
+            ) : null}
+          </div>
+          <p class="conv-facts">
+            {facts.length > 0 ? facts.join(' · ') : visitor || details?.loading === false ? t('conv.anonymous') : '\u00a0'}
+            {attrs.length > 0 ? (
+              <button type="button" class="link-btn conv-attrs-toggle" aria-expanded={showAttrs} onClick={() => setShowAttrs(!showAttrs)}>
+                {showAttrs ? t('conv.hideAttributes') : t('conv.showAttributes', { count: attrs.length })}
+              </button>
+            ) : null}
+          </p>
+        </div>
+        <div class="conv-actions">
+          {action?.failed ? (
+            <span class="conv-action-error" role="alert">
+              {t('conv.actionFailed')}
+            </span>
+          ) : null}
+          {conv?.status === 'open' ? (
+            <button type="button" class="btn btn-primary btn-sm" data-testid="resolve" disabled={action?.busy} onClick={() => void changeStatus(id, 'resolve')}>
+              <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+                <path fill="currentColor" d="M16.7 5.3a1 1 0 0 1 0 1.4l-8 8a1 1 0 0 1-1.4 0l-4-4a1 1 0 1 1 1.4-1.4L8 12.6l7.3-7.3a1 1 0 0 1 1.4 0Z" />
+              </svg>
+              {t('conv.resolve')}
+            </button>
+          ) : null}
+          {conv?.status === 'resolved' ? (
+            <button type="button" class="btn btn-sm" data-testid="reopen" disabled={action?.busy} onClick={() => void changeStatus(id, 'reopen')}>
+              {t('conv.reopen')}
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {showAttrs && attrs.length > 0 ? (
+        <dl class="attrs" data-testid="conv-attributes">
+          {attrs.map(([key, value]) => (
+            <div class="attr" key={key}>
+              <dt>{key}</dt>
+              <dd>{String(value)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+    </header>
+  )
+}
