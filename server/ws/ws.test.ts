@@ -1,3 +1,4 @@
+import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloseCode, LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts'
 import {
@@ -257,5 +258,25 @@ describe('visitor ↔ agent over /ws', () => {
     expect(res.body).toMatch(/kefu_messages_stored_total \d+/)
     expect(res.body).toMatch(/kefu_ack_latency_seconds_count \d+/)
     expect(res.body).toContain('kefu_sockets')
+  })
+})
+
+describe('liveness', () => {
+  it('terminates a socket that stops answering pings, keeps one that answers', async () => {
+    const fast = await startTestServer({ serverPingMs: 80 })
+    try {
+      const { token } = await newVisitor(fast)
+      const alive = await visitorSocket(fast, token)
+      const deaf = new WebSocket(wsUrl(fast, 'demo'), { headers: { origin: fast.url }, autoPong: false })
+      const closed = new Promise<number>((r) => deaf.once('close', (code) => r(code)))
+      const started = Date.now()
+      expect(await closed).toBe(1006) // terminated, no close frame
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+      alive.client.send({ type: 'ping', id: 'still-here' })
+      expect(await alive.client.next('pong')).toEqual({ type: 'pong', id: 'still-here' })
+      alive.client.close()
+    } finally {
+      await fast.stop()
+    }
   })
 })
