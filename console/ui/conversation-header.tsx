@@ -8,12 +8,15 @@ import { $details, $statusAction, changeStatus } from '../stores/details.ts'
 import { openConversation } from '../stores/live.ts'
 import { Avatar } from './avatar.tsx'
 
+/** Up to this many visitor attributes are shown without a click. */
+const ATTRS_SHOWN_MAX = 6
+
 export function ConversationHeader({ id, sites }: { id: string; sites: readonly Site[] }) {
   const t = useT()
   const entry = useStore($conversations)[id]
   const details = useStore($details, { keys: [id] })[id]
   const action = useStore($statusAction, { keys: [id] })[id]
-  const [showAttrs, setShowAttrs] = useState(false)
+  const [expanded, setExpanded] = useState<boolean | null>(null)
   const conv = entry?.conv
   const visitor = details?.visitor ?? null
 
@@ -21,6 +24,8 @@ export function ConversationHeader({ id, sites }: { id: string; sites: readonly 
   const site = sites.length > 1 && conv ? sites.find((s) => s.key === conv.site)?.name : null
   const facts = [visitor?.email, visitor?.userId ? t('conv.userId', { id: visitor.userId }) : null, site].filter(Boolean)
   const attrs = Object.entries(visitor?.attributes ?? {})
+  // A few attributes show at once; a long list waits for a click.
+  const showAttrs = expanded ?? attrs.length <= ATTRS_SHOWN_MAX
 
   return (
     <header class="conv-head">
@@ -45,7 +50,7 @@ export function ConversationHeader({ id, sites }: { id: string; sites: readonly 
           <p class="conv-facts">
             {facts.length > 0 ? facts.join(' · ') : visitor || details?.loading === false ? t('conv.anonymous') : '\u00a0'}
             {attrs.length > 0 ? (
-              <button type="button" class="link-btn conv-attrs-toggle" aria-expanded={showAttrs} onClick={() => setShowAttrs(!showAttrs)}>
+              <button type="button" class="link-btn conv-attrs-toggle" aria-expanded={showAttrs} onClick={() => setExpanded(!showAttrs)}>
                 {showAttrs ? t('conv.hideAttributes') : t('conv.showAttributes', { count: attrs.length })}
               </button>
             ) : null}

@@ -47,6 +47,17 @@ export function MessageList({ id }: { id: string }) {
     anchor.current = { first, height: el.scrollHeight }
   }, [rows])
 
+  // The pane changes size (details opened, window resized, composer grew): stay pinned if we were.
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (!el || typeof ResizeObserver === 'undefined') return
+    const observer = new ResizeObserver(() => {
+      if (stick.current) el.scrollTop = el.scrollHeight
+    })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [])
+
   const onScroll = () => {
     const el = ref.current
     if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX
