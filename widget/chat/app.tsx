@@ -4,7 +4,7 @@ import { LIMITS } from '../../protocol/index.ts'
 import { $connection, $convs, $messages, $open, $typing, outbox, send, stopTyping, typing } from './chat.ts'
 import { postToHost } from './embed.ts'
 import { EMBED } from './env.ts'
-import { $locale, $t, formatTime } from './i18n.ts'
+import { $locale, $t, formatDay, formatTime } from './i18n.ts'
 import { linkify } from './linkify.ts'
 import { $site } from './session.ts'
 import { buildTimeline, type Row } from './timeline.ts'
@@ -121,7 +121,7 @@ function MessageRow({ row, locale }: { row: Row; locale: 'en' | 'zh-CN' }) {
   const mine = row.sender === 'visitor'
   return (
     <>
-      {row.newDay && <div class="day">{new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(row.ts)}</div>}
+      {row.newDay && <div class="day">{formatDay(row.ts, locale, t.today)}</div>}
       <div class={`row ${row.sender}${row.first ? ' first' : ''}${row.last ? ' last' : ''}`}>
         {row.sender === 'agent' && row.first && <div class="name">{row.name || t.agent}</div>}
         <div
@@ -176,15 +176,17 @@ function Status({ row }: { row: Row }) {
 /** Enter sends, Shift+Enter is a newline, and Enter that confirms an IME composition (Chinese) never sends. */
 function Composer() {
   const t = useStore($t)
+  const open = useStore($open)
   const [text, setText] = useState('')
   const area = useRef<HTMLTextAreaElement>(null)
 
   useLayoutEffect(() => {
     const el = area.current
-    if (!el) return
+    // While the panel is closed the app is display:none and every height reads 0.
+    if (!el || !open) return
     el.style.height = 'auto'
     el.style.height = `${Math.min(el.scrollHeight, 120)}px`
-  }, [text])
+  }, [text, open])
 
   const submit = () => {
     if (!text.trim()) return

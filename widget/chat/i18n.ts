@@ -69,9 +69,16 @@ export function formatTime(ts: number, locale: Locale, now = Date.now()): string
   const d = new Date(ts)
   const sameDay = new Date(now).toDateString() === d.toDateString()
   const opts: Intl.DateTimeFormatOptions = sameDay
-    ? { hour: '2-digit', minute: '2-digit' }
+    ? { hour: 'numeric', minute: '2-digit' }
     : now - ts < 6 * 86_400_000
-      ? { weekday: 'short', hour: '2-digit', minute: '2-digit' }
-      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+      ? { weekday: 'short', hour: 'numeric', minute: '2-digit' }
+      : { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }
   return new Intl.DateTimeFormat(locale, opts).format(d)
+}
+
+/** The day separator: "Today", else the date. */
+export function formatDay(ts: number, locale: Locale, today: string, now = Date.now()): string {
+  return new Date(now).toDateString() === new Date(ts).toDateString()
+    ? today
+    : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(ts)
 }
