@@ -1,4 +1,4 @@
-import { useStore } from '@nanostores/preact'
+import { useStore } from './use-store.ts'
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { LIMITS } from '../../protocol/index.ts'
 import { $connection, $convs, $messages, $open, $typing, outbox, send, stopTyping, typing } from './chat.ts'

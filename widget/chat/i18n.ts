@@ -14,9 +14,8 @@ const en = {
   failed: 'Not sent — tap to retry',
   typing: (name: string | null) => `${name || 'Agent'} is typing…`,
   reconnecting: 'Reconnecting…',
-  offline: 'You are offline. Messages will be sent when you are back.',
+  offline: 'Offline: messages will be sent when you are back',
   today: 'Today',
-  you: 'You',
   agent: 'Support',
 }
 export type Strings = typeof en
@@ -34,9 +33,8 @@ const zh: Strings = {
   failed: '发送失败，点击重试',
   typing: (name) => `${name || '客服'}正在输入…`,
   reconnecting: '正在重新连接…',
-  offline: '网络已断开，恢复后将自动发送。',
+  offline: '网络已断开，恢复后自动发送',
   today: '今天',
-  you: '我',
   agent: '客服',
 }
 
