@@ -107,6 +107,11 @@ export function sortedList(entries: ConvEntries, status: ConversationStatus): Co
 
 export const $conversationList = computed([$conversations, $statusFilter], sortedList)
 
+/** Unread across open conversations, for the tab title. */
+export const $totalUnread = computed($conversations, (entries) =>
+  Object.values(entries).reduce((sum, e) => (e.conv.status === 'open' ? sum + unreadCount(e) : sum), 0),
+)
+
 export function upsertConversations(list: readonly Conversation[]): void {
   let entries = $conversations.get()
   for (const conv of list) entries = withConversation(entries, conv)

@@ -19,6 +19,7 @@ const NOT_LOADED: Details = { visitor: null, loading: false, failed: false }
 
 export async function loadDetails(id: string): Promise<void> {
   const prev = $details.get()[id] ?? NOT_LOADED
+  if (prev.loading) return
   $details.setKey(id, { ...prev, loading: true, failed: false })
   const res = await api(`/conversations/${encodeURIComponent(id)}`, { schema: ConversationDetailSchema })
   if (!res.ok) return $details.setKey(id, { ...prev, loading: false, failed: true })

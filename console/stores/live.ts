@@ -3,6 +3,7 @@ import type { ServerFrame } from '../../protocol/index.ts'
 import { setUnauthorizedHandler } from '../lib/api.ts'
 import { $conversations, noteRead, replaceOpen, resetConversations, upsertConversations } from './conversations.ts'
 import { loadDetails, resetDetails } from './details.ts'
+import { resetDrafts } from './drafts.ts'
 import { loadList, markListReady, resetInbox } from './inbox.ts'
 import { applyAck, failReply, flushOutbox, resetOutbox, settleByMessage } from './outbox.ts'
 import { $selectedId, selectConversation, selectedFromHash } from './selection.ts'
@@ -153,6 +154,8 @@ function stopWorkspace(): void {
   resetTyping()
   resetDetails()
   resetInbox()
+  resetDrafts()
+  firstWelcome = true
 }
 
 /** Entry point: check the session, then run the workspace whenever someone is signed in. */

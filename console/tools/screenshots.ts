@@ -132,6 +132,19 @@ try {
 
   await page.setViewportSize({ width: 420, height: 760 })
   await shot(page, '10-phone-conversation')
+  await page.getByRole('button', { name: /返回|Back/ }).click()
+  await shot(page, '10b-phone-list')
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await page.getByTestId('locale').selectOption('en')
+  await page.getByTestId('logout').click()
+  await page.getByTestId('login-email').fill(EMAIL)
+  for (let i = 0; i < 40; i++) {
+    await page.getByTestId('login-password').fill(`wrong-${i}`)
+    await page.getByTestId('login-submit').click()
+    await page.getByTestId('login-error').waitFor()
+    if ((await page.getByTestId('login-error').getAttribute('data-kind')) === 'rate-limited') break
+  }
+  await shot(page, '11-login-rate-limited')
   for (const v of [anon, alice, third]) v.ws.close()
 } finally {
   await browser.close()

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ClientFrame, Conversation, ServerFrame } from '../../protocol/index.ts'
+import { $conversationList, $conversations, resetConversations, unreadCount } from './conversations.ts'
+import { resetDetails } from './details.ts'
+import { $me, handleFrame } from './live.ts'
+import { $outbox, resetOutbox, sendReply } from './outbox.ts'
+import { $selectedId } from './selection.ts'
+import { setTransport } from './socket.ts'
+import { $threads, resetThreads } from './threads.ts'
+import { conv, msg } from './test-fixtures.ts'
+
+let sent: ClientFrame[] = []
+let restore = () => {}
+const fetchMock = vi.fn(async () => new Response(JSON.stringify({ error: { code: 'not_found', message: 'x' } }), { status: 404 }))
+
+beforeEach(() => {
+  sent = []
+  restore = setTransport((f) => (sent.push(f), true))
+  vi.stubGlobal('fetch', fetchMock)
+  fetchMock.mockClear()
+  resetConversations()
+  resetThreads()
+  resetOutbox()
+  resetDetails()
+  $selectedId.set(null)
+})
+afterEach(() => {
+  restore()
+  vi.unstubAllGlobals()
+})
+
+const welcome = (conversations: Conversation[]): ServerFrame => ({ type: 'welcome', v: 1, role: 'agent', me: 'ag1', conversations })
+const rows = () => $conversationList.get().map((e) => [e.conv.id, unreadCount(e)])
+
+describe('frames drive the workspace', () => {
+  it('builds the list from welcome, adds new conversations live, and reorders on messages', () => {
+    handleFrame(welcome([conv('a', { createdAt: 1 }), conv('b', { createdAt: 2 })]))
+    expect($me.get()).toBe('ag1')
+    expect(rows()).toEqual([['b', 0], ['a', 0]])
+
+    handleFrame({ type: 'conversation', conversation: conv('c', { createdAt: 3 }) })
+    handleFrame({ type: 'message', message: msg('c', 1, { ts: 5 }) })
+    handleFrame({ type: 'message', message: msg('a', 1, { ts: 6 }) })
+    handleFrame({ type: 'message', message: msg('a', 2, { ts: 7 }) })
+    expect(rows()).toEqual([['a', 2], ['c', 1], ['b', 0]])
+
+    handleFrame({ type: 'read', conv: 'a', side: 'agent', seq: 2 }) // read in another tab
+    expect(rows()[0]).toEqual(['a', 0])
+    expect(fetchMock).not.toHaveBeenCalled()
+  })
+
+  it('marks the open conversation read as messages arrive', () => {
+    handleFrame(welcome([conv('a')]))
+    $selectedId.set('a')
+    handleFrame({ type: 'message', message: msg('a', 1) })
+    expect(sent).toEqual([{ type: 'read', conv: 'a', seq: 1 }])
+    expect(unreadCount($conversations.get().a!)).toBe(0)
+  })
+
+  it('fetches a conversation it has never seen when a message for it arrives', () => {
+    handleFrame(welcome([]))
+    handleFrame({ type: 'message', message: msg('zz', 1) })
+    expect(fetchMock).toHaveBeenCalledWith('/api/conversations/zz', expect.anything())
+  })
+
+  it('turns an ack into the stored message in an open thread, once', () => {
+    handleFrame(welcome([conv('a')]))
+    $threads.setKey('a', { items: [], loaded: true, loading: false, failed: false, hasOlder: false, stale: false })
+    sendReply('a', '您好')
+    const cid = $outbox.get()[0]!.cid
+    handleFrame({ type: 'ack', id: cid, cid, conv: 'a', msgId: 'm1', seq: 1, ts: 50 })
+    handleFrame({ type: 'message', message: msg('a', 1, { id: 'm1', cid, sender: 'agent', senderId: 'ag1', text: '您好', ts: 50 }) })
+    expect($outbox.get()).toEqual([])
+    expect($threads.get().a!.items.map((m) => [m.id, m.text])).toEqual([['m1', '您好']])
+    expect($conversations.get().a!.conv.lastMessage).toEqual({ text: '您好', sender: 'agent', ts: 50 })
+  })
+
+  it('fails the matching reply on an error frame', () => {
+    handleFrame(welcome([conv('a')]))
+    sendReply('a', 'x')
+    const cid = $outbox.get()[0]!.cid
+    handleFrame({ type: 'error', id: cid, code: 'forbidden', message: 'no' })
+    expect($outbox.get()[0]).toMatchObject({ state: 'failed', error: 'forbidden' })
+  })
+
+  it('after a reconnect, drops open conversations the new welcome does not list', () => {
+    handleFrame(welcome([conv('a'), conv('b')]))
+    handleFrame(welcome([conv('b')]))
+    expect(rows().map((r) => r[0])).toEqual(['b'])
+  })
+})
