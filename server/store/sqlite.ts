@@ -326,6 +326,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return toVisitor(q.visitorById.get(id)!)
     },
     async getOrCreateOpenConversation(visitorId, now) {
+      // Fast path without a write transaction: the common case is an existing open conversation.
+      const open = q.openConvOf.get(visitorId)
+      if (open) return { conversation: toConv(open), created: false }
       return getOrCreate.immediate(visitorId, now)
     },
     async getConversation(id) {
