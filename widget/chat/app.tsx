@@ -188,6 +188,11 @@ function Composer() {
     el.style.height = `${Math.min(el.scrollHeight, 120)}px`
   }, [text, open])
 
+  // Opening the panel with a mouse puts the caret in the composer; on touch it would pop the keyboard.
+  useLayoutEffect(() => {
+    if (open && EMBED && matchMedia('(pointer: fine)').matches) area.current?.focus()
+  }, [open])
+
   const submit = () => {
     if (!text.trim()) return
     send(text)
