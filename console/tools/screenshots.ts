@@ -107,6 +107,13 @@ try {
   await page.getByTestId('conv-row').filter({ hasText: 'A1234' }).click()
   await page.getByTestId('agent-message').nth(1).waitFor()
   const composer = page.getByTestId('agent-composer')
+  // IME: Enter while composing picks a candidate and must not send; Shift+Enter is a newline.
+  await composer.fill('查一下')
+  await composer.dispatchEvent('keydown', { key: 'Enter', code: 'Enter', isComposing: true, bubbles: true })
+  await composer.dispatchEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, bubbles: true })
+  await composer.press('Shift+Enter')
+  const kept = await composer.inputValue()
+  console.log(kept === '查一下\n' ? 'ok   IME Enter and Shift+Enter do not send' : `FAIL composer holds ${JSON.stringify(kept)}`)
   await composer.fill('Hi Alice! Let me check that for you.')
   await composer.press('Enter')
   await page.locator('[data-testid=agent-message][data-state=sent][data-mine=true]').first().waitFor()
