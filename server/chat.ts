@@ -39,8 +39,8 @@ export type IdentifyOutcome =
   | { ok: false; code: typeof ErrorCode.InvalidToken | typeof ErrorCode.ExpiredToken; message: string }
 
 /**
- * Links a visitor to the site's user named by a verified identify token. Unknown user: this visitor
- * becomes theirs. Known user (another device): this visitor's conversations move to that visitor (its
+ * Links a visitor to the site's user named by a verified identify token. Unknown user: this (anonymous)
+ * visitor becomes theirs; a visitor already linked to a different user gets a fresh visitor instead. Known user (another device): this visitor's conversations move to that visitor (its
  * open one resolved if both have one) and the token returned is for that visitor. Either way this
  * visitor's old token stops working and its sockets are closed with 4001.
  */
@@ -58,6 +58,12 @@ export async function identify(deps: Deps, visitor: VisitorRecord, userToken: st
 async function link(deps: Deps, visitor: VisitorRecord, claims: UserTokenClaims, retried = false): Promise<VisitorRecord> {
   const user = { userId: claims.sub, name: claims.name, email: claims.email }
   const owner = await deps.store.getVisitorByUser(visitor.site, claims.sub)
+  if (visitor.userId !== null && visitor.userId !== claims.sub) {
+    // Another user signed in on this device: nothing of the previous user's carries over.
+    await deps.store.bumpTokenVersion(visitor.id)
+    const target = owner ?? (await deps.store.createVisitor(visitor.site, deps.clock.now()))
+    return owner ? target : deps.store.identifyVisitor(target.id, user)
+  }
   if (!owner || owner.id === visitor.id) {
     try {
       return await deps.store.identifyVisitor(visitor.id, user)

@@ -8,6 +8,8 @@ export const RATE_LIMITS = {
   loginPerMinPerIp: 20,
   sessionPerMinPerIp: 120,
   identifyPerMinPerIp: 60,
+  /** Messages one visitor socket may send per minute (bursts up to the same number); then `rate_limited`. */
+  sendsPerMinPerSocket: 600,
 } as const
 
 /** Named server-side limits and intervals; protocol-level ones live in protocol/limits.ts. */
@@ -53,7 +55,7 @@ export type Config = {
   sqliteSync: SqliteSync
   /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
   trustProxy: boolean
-  rateLimits: { loginPerMinPerIp: number; sessionPerMinPerIp: number; identifyPerMinPerIp: number }
+  rateLimits: { loginPerMinPerIp: number; sessionPerMinPerIp: number; identifyPerMinPerIp: number; sendsPerMinPerSocket: number }
   /** Built browser apps (vite output) and the demo pages. */
   distDir: string
   demoDir: string
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginPerMinPerIp: intEnv(env.KEFU_RATE_LOGIN, RATE_LIMITS.loginPerMinPerIp, 'KEFU_RATE_LOGIN'),
       sessionPerMinPerIp: intEnv(env.KEFU_RATE_SESSION, RATE_LIMITS.sessionPerMinPerIp, 'KEFU_RATE_SESSION'),
       identifyPerMinPerIp: intEnv(env.KEFU_RATE_IDENTIFY, RATE_LIMITS.identifyPerMinPerIp, 'KEFU_RATE_IDENTIFY'),
+      sendsPerMinPerSocket: intEnv(env.KEFU_RATE_SEND, RATE_LIMITS.sendsPerMinPerSocket, 'KEFU_RATE_SEND'),
     },
     distDir: resolve(env.KEFU_DIST_DIR ?? resolve(REPO_ROOT, 'dist')),
     demoDir: resolve(REPO_ROOT, 'demo'),

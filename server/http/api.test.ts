@@ -137,6 +137,23 @@ describe('identify', () => {
     s1.client.close()
   })
 
+  it('gives a different user on the same device a fresh visitor, carrying nothing over', async () => {
+    const secret = await demoSecret(server)
+    const session = await newVisitor(server)
+    const asErin = await identify(session.token, await sign({ sub: 'erin', exp: nowSec() + 600 }, secret, 'HS256'))
+    const s = await visitorSocket(server, asErin.body.token)
+    s.client.send({ type: 'send', id: 'r', cid: 'erin-1', text: 'erin private' })
+    await s.client.next('ack')
+    const asFrank = await identify(asErin.body.token, await sign({ sub: 'frank', exp: nowSec() + 600 }, secret, 'HS256'))
+    expect(asFrank.status).toBe(200)
+    expect(asFrank.body.visitor.id).not.toBe(session.visitor.id)
+    expect(asFrank.body.visitor.userId).toBe('frank')
+    const franks = await api<{ conversations: unknown[] }>(server, '/api/visitor/conversations', { token: asFrank.body.token })
+    expect(franks.body.conversations).toEqual([])
+    expect((await api(server, '/api/visitor/conversations', { token: asErin.body.token })).status).toBe(401)
+    expect((await server.deps.store.getVisitor(session.visitor.id))!.userId).toBe('erin')
+  })
+
   it('the demo backend route signs a token that identify accepts', async () => {
     const res = await api<{ userToken: string }>(server, '/demo/api/identify-token?user=alice')
     expect(res.status).toBe(200)
@@ -232,7 +249,7 @@ describe('browser routes', () => {
 
 describe('rate limits', () => {
   it('limits logins and visitor sessions per IP with 429', async () => {
-    const limited = await startTestServer({ rateLimits: { loginPerMinPerIp: 3, sessionPerMinPerIp: 4, identifyPerMinPerIp: 5 } })
+    const limited = await startTestServer({ rateLimits: { loginPerMinPerIp: 3, sessionPerMinPerIp: 4, identifyPerMinPerIp: 5, sendsPerMinPerSocket: 600 } })
     try {
       const attempts = []
       for (let i = 0; i < 4; i++) attempts.push((await api(limited, '/api/agent/login', { method: 'POST', json: { email: ADMIN.email, password: 'wrong' } })).status)

@@ -318,6 +318,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async mergeVisitor(fromId, intoId, user, now) {
       return mergeTx.immediate(fromId, intoId, user, now)
     },
+    async bumpTokenVersion(id) {
+      q.bumpVersion.run(id)
+    },
     async mergeAttributes(id, attributes) {
       const row = q.visitorById.get(id)
       if (!row) throw new NotFoundError(`visitor ${id}`)

@@ -95,6 +95,8 @@ export interface Store {
    * Bumps `fromId`'s token version (its tokens stop working); `intoId`'s other devices stay signed in.
    */
   mergeVisitor(fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): Promise<MergeResult>
+  /** Bumps token_version so every token minted for this visitor so far stops working. */
+  bumpTokenVersion(id: string): Promise<void>
   mergeAttributes(id: string, attributes: Attributes): Promise<VisitorRecord>
 
   /** The visitor's open conversation, created if none; safe under concurrent callers. */

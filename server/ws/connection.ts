@@ -16,6 +16,7 @@ import { broadcastConversation, broadcastMessage, roomsOf } from '../chat.ts'
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { ConflictError, type AgentRecord, type VisitorRecord } from '../store/store.ts'
+import { createRateLimiter } from '../rate-limit.ts'
 import { room } from './hub.ts'
 
 /** What the upgrade learned: the visitor's site (visitor sockets) or the session cookie (agent sockets). */
@@ -38,6 +39,7 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
   let identity: Identity | null = null
   let helloing: Promise<void> | null = null
   let badFrames = 0
+  const sendLimiter = createRateLimiter(deps.config.rateLimits.sendsPerMinPerSocket)
   let closed = false
 
   const send = (frame: ServerFrame) => hub.send(ws, frame)
@@ -114,6 +116,7 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
       if (!visitor || visitor.site !== upgrade.siteKey) return refuse(ErrorCode.Unauthorized, 'a valid visitor token for this site is required')
       if (closed) return
       identity = { role: 'visitor', visitor }
+      metrics.sockets.inc({ role: identity.role })
       hub.join(room.visitor(visitor.id), ws)
       conversations = await store.listVisitorConversations(visitor.id)
     } else {
@@ -122,11 +125,11 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
       if (!auth) return refuse(ErrorCode.Unauthorized, 'agent login required')
       if (closed) return
       identity = { role: 'agent', agent: auth.agent, sites: auth.sites }
+      metrics.sockets.inc({ role: identity.role })
       for (const site of auth.sites) hub.join(room.site(site), ws)
       conversations = await store.listConversations({ sites: auth.sites, status: 'open', limit: SERVER_LIMITS.conversationListMax })
     }
     clearTimeout(helloTimer)
-    metrics.sockets.inc({ role: identity.role })
     const me = identity.role === 'visitor' ? identity.visitor.id : identity.agent.id
     send({ type: 'welcome', v: PROTOCOL_VERSION, role: identity.role, me, conversations })
 
@@ -160,6 +163,9 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
 
   async function onSend(me: Identity, frame: ClientFrameOf<'send'>, received: number): Promise<void> {
     const now = deps.clock.now()
+    if (me.role === 'visitor' && !sendLimiter.take('send', now)) {
+      throw new FrameError(ErrorCode.RateLimited, 'sending too fast; slow down')
+    }
     let conversation: Conversation
     if (frame.conv !== undefined) {
       conversation = await conversationFor(me, frame.conv)

@@ -148,6 +148,23 @@ describe('visitor ↔ agent over /ws', () => {
     client.close()
   })
 
+  it('rate-limits a visitor socket that sends too fast', async () => {
+    const limited = await startTestServer({ rateLimits: { loginPerMinPerIp: 20, sessionPerMinPerIp: 120, identifyPerMinPerIp: 60, sendsPerMinPerSocket: 5 } })
+    try {
+      const { token } = await newVisitor(limited)
+      const { client } = await visitorSocket(limited, token)
+      for (let i = 0; i < 7; i++) client.send({ type: 'send', id: `f${i}`, cid: `f${i}`, text: 'flood' })
+      const errors = [await client.next('error'), await client.next('error')]
+      expect(errors.map((e) => [e.id, e.code])).toEqual([['f5', 'rate_limited'], ['f6', 'rate_limited']])
+      let conv = ''
+      for (let i = 0; i < 5; i++) conv = (await client.next('ack')).conv
+      expect((await limited.deps.store.listMessages(conv, { after: 0, limit: 10 })).messages).toHaveLength(5)
+      client.close()
+    } finally {
+      await limited.stop()
+    }
+  })
+
   it('closes a socket after 20 bad frames with 4004', async () => {
     const { token } = await newVisitor(server)
     const { client } = await visitorSocket(server, token)
