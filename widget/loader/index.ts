@@ -6,19 +6,18 @@ import type { EmbedMessage, FrameMessage, HostMessage } from '../../protocol/emb
  * defines the one global, `window.Kefu`. Budget: 2 KB gzip (checked by widget/size.test.ts), so shapes
  * from the iframe are checked by hand here instead of with valibot.
  */
-type Listener = (payload?: unknown) => void
 type Stub = ((...args: unknown[]) => void) & { q?: IArguments[] | unknown[][]; v?: number }
 type Win = Window & { Kefu?: Stub }
 
 const NARROW = 480
-const COLOR = '#2563eb'
 const CHAT_ICON = '<path d="M4 5h16v11H8l-4 4z"/>'
 const CLOSE_ICON = '<path d="M6 9l6 6 6-6"/>'
 
 // Hand-minified: every byte here ships to every page view of every host site.
 const CSS =
+  'div{--c:#2563eb}' +
   'button,iframe{position:fixed;z-index:2147483000;border:0;right:20px}' +
-  'button{bottom:20px;width:56px;height:56px;border-radius:50%;background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0;transition:transform .15s}' +
+  'button{bottom:20px;width:56px;height:56px;border-radius:50%;background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0;transition:.15s}' +
   'button:hover{transform:scale(1.06)}' +
   'svg{width:26px;fill:none;stroke:#fff;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}' +
   'span{position:absolute;top:-3px;right:-3px;min-width:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#ef4444;font:600 12px/20px system-ui,sans-serif}' +
@@ -36,7 +35,8 @@ if (script && site && !win.Kefu?.v) {
   const origin = new URL(script.src, location.href).origin
   const storageKey = `kefu:${site}`
   const stub = win.Kefu
-  const listeners: Record<string, Listener[]> = {}
+  // Listeners live on an EventTarget: one that throws is reported and does not starve the others.
+  const bus = new EventTarget()
   const queue: HostMessage[] = []
   let open = false
   let ready = false
@@ -44,13 +44,12 @@ if (script && site && !win.Kefu?.v) {
 
   const host = doc.createElement('div')
   const root = host.attachShadow({ mode: 'open' })
-  root.innerHTML = `<style>${CSS}</style><div><iframe data-testid="kefu-frame" title="Chat" allow="clipboard-write"></iframe><button data-testid="kefu-launcher" aria-label="Chat"><svg viewBox="0 0 24 24"></svg><span data-testid="kefu-badge"></span></button></div>`
+  root.innerHTML = `<style>${CSS}</style><div><iframe data-testid="kefu-frame" title="Chat"></iframe><button data-testid="kefu-launcher" aria-label="Chat"><svg viewBox="0 0 24 24"></svg><span data-testid="kefu-badge"></span></button></div>`
   const wrap = root.lastChild as HTMLElement
   const frame = wrap.firstChild as HTMLIFrameElement
   const button = wrap.lastChild as HTMLButtonElement
   const icon = button.firstChild as SVGElement
   const badge = button.lastChild as HTMLElement
-  wrap.style.setProperty('--c', COLOR)
 
   const load = (): string | null => {
     try {
@@ -59,16 +58,7 @@ if (script && site && !win.Kefu?.v) {
       return null
     }
   }
-  const emit = (name: string, payload?: unknown): void => {
-    // One throwing listener must not starve the others.
-    for (const fn of listeners[name] || []) {
-      try {
-        fn(payload)
-      } catch (e) {
-        console.error(e)
-      }
-    }
-  }
+  const emit = (name: string, detail?: unknown): void => void bus.dispatchEvent(new CustomEvent(name, { detail }))
   const post = (message: HostMessage): void => {
     if (ready) frame.contentWindow!.postMessage(message, origin)
     else if (queue.length < 50) queue.push(message)
@@ -102,7 +92,7 @@ if (script && site && !win.Kefu?.v) {
         if (typeof arg === 'string') post({ type: 'locale', locale: (locale = arg) })
         return
       case 'on':
-        if (typeof arg === 'string' && typeof fn === 'function') (listeners[arg] = listeners[arg] || []).push(fn as Listener)
+        if (typeof arg === 'string' && typeof fn === 'function') bus.addEventListener(arg, (e) => fn((e as CustomEvent).detail))
     }
   }
   Kefu.v = 1
