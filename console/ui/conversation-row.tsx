@@ -1,10 +1,31 @@
 import { useStore } from '@nanostores/preact'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Conversation } from '../../protocol/index.ts'
 import { useLocale, useT } from '../i18n/use-t.ts'
 import { visitorLabel } from '../lib/names.ts'
 import { $now, formatAge, formatFull } from '../lib/time.ts'
 import { activityOf } from '../stores/conversations.ts'
+import { $typing } from '../stores/typing.ts'
 import { Avatar } from './avatar.tsx'
+
+/** A row that just got a message (or just appeared) flashes this long. */
+const FLASH_MS = 1_600
+
+/** True for a moment after the conversation gets activity while on screen. */
+function useFlash(seq: number, activity: number): boolean {
+  const [flash, setFlash] = useState(() => Date.now() - activity < FLASH_MS)
+  const last = useRef(seq)
+  useEffect(() => {
+    if (seq > last.current) setFlash(true)
+    last.current = seq
+  }, [seq])
+  useEffect(() => {
+    if (!flash) return
+    const timer = setTimeout(() => setFlash(false), FLASH_MS)
+    return () => clearTimeout(timer)
+  }, [flash, seq])
+  return flash
+}
 
 type Props = {
   conv: Conversation
@@ -18,10 +39,12 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
   const t = useT()
   const locale = useLocale()
   const now = useStore($now)
+  const typing = useStore($typing, { keys: [conv.id] })[conv.id]?.side === 'visitor'
   const name = visitorLabel(conv, t)
   const last = conv.lastMessage
   const activity = activityOf(conv)
-  const classes = ['row', selected && 'is-selected', unread > 0 && 'is-unread'].filter(Boolean).join(' ')
+  const flash = useFlash(conv.lastSeq, activity)
+  const classes = ['row', selected && 'is-selected', unread > 0 && 'is-unread', flash && !selected && 'is-flash'].filter(Boolean).join(' ')
 
   return (
     <li class="row-item">
@@ -44,9 +67,13 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
           </time>
         </span>
         <span class="row-bottom">
-          <span class={last?.sender === 'system' ? 'row-preview is-system' : 'row-preview'}>
-            {last ? (last.sender === 'agent' ? t('inbox.agent') : '') + last.text : t('inbox.noMessages')}
-          </span>
+          {typing ? (
+            <span class="row-preview is-typing">{t('inbox.typing')}</span>
+          ) : (
+            <span class={last?.sender === 'system' ? 'row-preview is-system' : 'row-preview'}>
+              {last ? (last.sender === 'agent' ? t('inbox.agent') : '') + last.text : t('inbox.noMessages')}
+            </span>
+          )}
           {unread > 0 ? (
             <span class="badge" aria-label={t('inbox.unread', { count: unread })}>
               {unread > 99 ? '99+' : unread}
