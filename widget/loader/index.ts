@@ -21,7 +21,7 @@ const CSS =
   'button:hover{transform:scale(1.06)}' +
   'svg{width:26px;fill:none;stroke:#fff;stroke-width:2;stroke-linejoin:round;stroke-linecap:round}' +
   'span{position:absolute;top:-3px;right:-3px;min-width:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#ef4444;font:600 12px/20px system-ui,sans-serif}' +
-  'span:empty{display:none}' +
+  'span:empty,.o span{display:none}' +
   'iframe{bottom:88px;width:380px;height:min(600px,calc(100% - 108px));border-radius:16px;box-shadow:0 12px 48px #0004;background:#fff;visibility:hidden;opacity:0;transform:translateY(12px);transition:.2s}' +
   '.o iframe{visibility:visible;opacity:1;transform:none}' +
   `@media(max-width:${NARROW - 1}px){.o iframe{inset:0;width:100%;height:100%;border-radius:0}.o button{display:none}}`
