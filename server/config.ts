@@ -32,6 +32,8 @@ export const SERVER_LIMITS = {
   visitorTokenTtlSec: 365 * 24 * 60 * 60,
   /** Conversations listed in an agent's `welcome` and in GET /api/conversations. */
   conversationListMax: 500,
+  /** SQLite page cache per connection (the default 2 MB thrashes once the message indexes outgrow it). */
+  sqliteCacheKiB: 64 * 1024,
   /** SQLite busy_timeout. */
   sqliteBusyTimeoutMs: 5_000,
 } as const

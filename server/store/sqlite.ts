@@ -71,6 +71,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma('journal_mode = WAL')
   db.pragma('foreign_keys = ON')
   db.pragma(`busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`)
+  db.pragma(`cache_size = -${SERVER_LIMITS.sqliteCacheKiB}`)
   db.pragma(`synchronous = ${options.sync ?? 'NORMAL'}`)
   migrate(db)
   const batchMax = options.batchMax ?? SERVER_LIMITS.appendBatchMax
@@ -115,9 +116,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
-    bumpSeq: db.prepare<[string, string, number, number, string], { last_seq: number }>(
+    bumpSeq: db.prepare<[string, string, number, number, string], ConvRow>(
       `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?, updated_at = ?
-       WHERE id = ? RETURNING last_seq`,
+       WHERE id = ? RETURNING *, (SELECT name FROM visitors WHERE visitors.id = conversations.visitor_id) AS visitor_name`,
     ),
     insertMessage: db.prepare(
       'INSERT INTO messages (id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -139,33 +140,32 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return toConv(row)
   }
 
-  const appendOne = db.transaction((input: AppendInput): AppendResult => {
+  /**
+   * One append inside the batch transaction. Expected failures (unknown conversation) return before any
+   * write, so no per-item savepoint is needed; anything unexpected throws and aborts the whole batch.
+   */
+  const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
     const existing = q.msgBySenderCid.get(input.senderId, input.cid)
-    if (existing) return { message: toMessage(existing), duplicate: true, conversation: conv(existing.conv_id) }
-    const bumped = q.bumpSeq.get(input.text.slice(0, LAST_TEXT_MAX), input.sender, input.ts, input.ts, input.conv)
-    if (!bumped) throw new NotFoundError(`conversation ${input.conv}`)
+    if (existing) {
+      const row = q.convById.get(existing.conv_id)!
+      return { ok: true, value: { message: toMessage(existing), duplicate: true, conversation: toConv(row) } }
+    }
+    const row = q.bumpSeq.get(input.text.slice(0, LAST_TEXT_MAX), input.sender, input.ts, input.ts, input.conv)
+    if (!row) return { ok: false, error: new NotFoundError(`conversation ${input.conv}`) }
     const message: Message = {
-      id: newId('m'), conv: input.conv, seq: bumped.last_seq, cid: input.cid, sender: input.sender,
+      id: newId('m'), conv: input.conv, seq: row.last_seq, cid: input.cid, sender: input.sender,
       senderId: input.senderId, senderName: input.senderName, text: input.text, ts: input.ts,
     }
     q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
-    return { message, duplicate: false, conversation: conv(input.conv) }
-  })
+    return { ok: true, value: { message, duplicate: false, conversation: toConv(row) } }
+  }
 
   // Group commit: appends queue up and commit together once per event-loop turn; each promise resolves
   // only after its batch's COMMIT returned, so callers ack durable messages only.
   let queue: Pending[] = []
   let scheduled = false
   let txDepth = 0
-  const runBatch = db.transaction((batch: Pending[]) =>
-    batch.map((p) => {
-      try {
-        return { ok: true as const, value: appendOne(p.input) }
-      } catch (error) {
-        return { ok: false as const, error }
-      }
-    }),
-  )
+  const runBatch = db.transaction((batch: Pending[]) => batch.map((p) => appendOne(p.input)))
   const flush = (): void => {
     scheduled = false
     if (queue.length === 0 || !db.open) return
