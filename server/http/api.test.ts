@@ -237,6 +237,7 @@ describe('browser routes', () => {
     const consolePage = await api(server, '/console')
     expect(consolePage.headers.get('content-security-policy')).toContain("frame-ancestors 'self'")
     expect((await api(server, '/demo')).body).toContain('Demo Shop')
+    expect((await api(server, '/', { redirect: 'manual' })).headers.get('location')).toBe('/demo')
   })
 
   it('refuses path traversal', async () => {

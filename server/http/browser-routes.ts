@@ -44,6 +44,7 @@ export function createBrowserRoutes(deps: Deps): Hono {
     return c.body(new Uint8Array(found.body), 200, { 'Content-Type': found.type, 'Cache-Control': cache, ...extra })
   }
 
+  app.get('/', (c) => c.redirect(deps.config.demo ? '/demo' : '/console', 302))
   app.get('/widget.js', (c) => file(c, distDir, 'widget.js', CACHE.widget, 503))
 
   app.get('/chat', async (c) => {
