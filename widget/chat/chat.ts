@@ -70,7 +70,8 @@ function resumeMap(): Record<string, number> | undefined {
   return entries.length ? Object.fromEntries(entries) : undefined
 }
 
-function onFrame(frame: ServerFrame): void {
+/** Applies one server frame to the stores (exported for tests). */
+export function onFrame(frame: ServerFrame): void {
   switch (frame.type) {
     case 'welcome':
       me = frame.me
