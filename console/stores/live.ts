@@ -7,7 +7,7 @@ import { resetDrafts } from './drafts.ts'
 import { loadList, markListReady, resetInbox } from './inbox.ts'
 import { applyAck, failReply, flushOutbox, resetOutbox, settleByMessage } from './outbox.ts'
 import { $selectedId, selectConversation, selectedFromHash } from './selection.ts'
-import { $session, expireSession, loadSession } from './session.ts'
+import { $session, expireSession, followOtherTabs, loadSession } from './session.ts'
 import { checkSocket, closeSocket, openSocket, sendFrame } from './socket.ts'
 import { catchUp, lastSeqOf, markThreadsStale, openThread, receiveMessages, resetThreads, threadOf } from './threads.ts'
 import { clearTypingFor, onTypingFrame, resetTyping, stopTyping } from './typing.ts'
@@ -161,6 +161,7 @@ function stopWorkspace(): void {
 /** Entry point: check the session, then run the workspace whenever someone is signed in. */
 export function bootConsole(): void {
   setUnauthorizedHandler(expireSession)
+  followOtherTabs()
   $session.subscribe((session) => (session.state === 'signed-in' ? startWorkspace() : stopWorkspace()))
   void loadSession()
 }

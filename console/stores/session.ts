@@ -22,6 +22,9 @@ export type LoginError =
 export const $session = atom<Session>({ state: 'loading' })
 export const $login = atom<{ busy: boolean; error: LoginError | null }>({ busy: false, error: null })
 
+/** Other console tabs of this browser share the cookie: sign-in and sign-out follow them at once. */
+let tabs: BroadcastChannel | null = null
+
 export function loginErrorOf(error: ApiError): LoginError {
   if (error.status === 401 || error.status === 403) return { kind: 'credentials' }
   if (error.status === 429) return { kind: 'rate-limited', retryAfterSec: error.retryAfterSec }
@@ -49,11 +52,22 @@ export async function login(email: string, password: string): Promise<void> {
   // `me` failing right after a good login means the cookie did not stick (blocked third-party cookies).
   if (!me.ok) return $login.set({ busy: false, error: loginErrorOf(me.error) })
   $session.set({ state: 'signed-in', agent: me.data.agent, sites: me.data.sites })
+  tabs?.postMessage('login')
 }
 
 export async function logout(): Promise<void> {
   await api('/agent/logout', { method: 'POST', schema: OkSchema, expect401: true })
   $session.set({ state: 'signed-out', expired: false })
+  tabs?.postMessage('logout')
+}
+
+export function followOtherTabs(): void {
+  if (tabs || typeof BroadcastChannel === 'undefined') return
+  tabs = new BroadcastChannel('kefu.console.session')
+  tabs.onmessage = (event) => {
+    if (event.data === 'logout') $session.set({ state: 'signed-out', expired: false })
+    if (event.data === 'login' && $session.get().state !== 'signed-in') void loadSession()
+  }
 }
 
 /** The server no longer accepts the session (401 on REST, close 4001 on the socket). */
