@@ -89,6 +89,8 @@ function Timeline() {
   return (
     <div
       class="list"
+      role="log"
+      aria-live="polite"
       ref={list}
       onScroll={(e) => {
         const el = e.currentTarget
