@@ -83,6 +83,24 @@ describe('frames drive the workspace', () => {
     expect($outbox.get()[0]).toMatchObject({ state: 'failed', error: 'forbidden' })
   })
 
+  it('after a reconnect, the open thread fetches only what is after its last seq; others wait until shown', async () => {
+    const page = { messages: [msg('a', 4), msg('a', 5)], more: false }
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify(page), { status: 200 }))
+    handleFrame(welcome([conv('a', { lastSeq: 3 }), conv('b', { lastSeq: 1 })]))
+    const loaded = { loaded: true, loading: false, failed: false, hasOlder: false, stale: false }
+    $threads.setKey('a', { ...loaded, items: [msg('a', 1), msg('a', 2), msg('a', 3)] })
+    $threads.setKey('b', { ...loaded, items: [msg('b', 1)] })
+    $selectedId.set('a')
+    fetchMock.mockClear()
+
+    handleFrame(welcome([conv('a', { lastSeq: 5 }), conv('b', { lastSeq: 2 })]))
+    await vi.waitFor(() => expect($threads.get().a!.items.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]))
+    const urls = fetchMock.mock.calls.map((c) => String((c as unknown as [string])[0]))
+    expect(urls).toContain('/api/conversations/a/messages?after=3&limit=50')
+    expect(urls.some((u) => u.includes('/conversations/b/'))).toBe(false)
+    expect($threads.get().b!.stale).toBe(true)
+  })
+
   it('after a reconnect, drops open conversations the new welcome does not list', () => {
     handleFrame(welcome([conv('a'), conv('b')]))
     handleFrame(welcome([conv('b')]))
