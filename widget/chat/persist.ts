@@ -8,7 +8,7 @@ import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval'
  */
 export type PersistKey = 'session' | 'site' | 'convs' | `messages:${string}` | `outbox:${string}`
 
-const ALLOWED = /^(session|site|convs|messages:[\w-]{1,64}|outbox:[\w-]{1,64})$/
+const ALLOWED = /^(session|site|convs|messages:.{1,80}|outbox:.{1,80})$/
 
 /** Some WebViews never answer `indexedDB.open`: give up on it after this. */
 const IDB_TIMEOUT_MS = 1500
