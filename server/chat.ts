@@ -1,4 +1,11 @@
-import { CloseCode, ErrorCode, type Conversation, type Message, type UserTokenClaims } from '../protocol/index.ts'
+import {
+  CloseCode,
+  ErrorCode,
+  type Conversation,
+  type Message,
+  type UserTokenClaims,
+  type VisitorSessionResponse,
+} from '../protocol/index.ts'
 import { openSecret } from './auth/secrets.ts'
 import { visitorFromToken } from './auth/sessions.ts'
 import { signVisitorToken, verifyUserToken } from './auth/tokens.ts'
@@ -6,7 +13,6 @@ import type { Deps } from './deps.ts'
 import { publicSite, publicVisitor } from './models.ts'
 import { ConflictError, type SiteRecord, type VisitorRecord } from './store/store.ts'
 import { room } from './ws/hub.ts'
-import type { VisitorSessionResponse } from '../protocol/index.ts'
 
 /**
  * Domain operations shared by REST and WebSocket handlers. Visitor sockets sit in their visitor's room

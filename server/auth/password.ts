@@ -24,6 +24,3 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const actual = await scryptAsync(password, Buffer.from(saltB64, 'base64url'), Number(n), Number(r), Number(p), expected.length)
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }
-
-/** A hash of a random password, verified against on unknown emails so login timing does not reveal them. */
-export const DUMMY_HASH_PROMISE = (): Promise<string> => hashPassword(randomBytes(16).toString('hex'))

@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
-import type { Agent } from '../../protocol/index.ts'
-import { ErrorCode, LoginRequestSchema, type LoginResponse, type MeResponse } from '../../protocol/index.ts'
+import { ErrorCode, LoginRequestSchema, type Agent, type LoginResponse, type MeResponse } from '../../protocol/index.ts'
 import { hashPassword, verifyPassword } from '../auth/password.ts'
 import { SESSION_COOKIE } from '../auth/sessions.ts'
 import { SERVER_LIMITS } from '../config.ts'
