@@ -11,6 +11,8 @@ import { handleConnection, type UpgradeContext } from './connection.ts'
 
 /** Pongs a socket may miss before it is terminated. */
 const MISSED_PONGS_MAX = 2
+/** On shutdown, sockets that have not finished the close handshake by then are terminated. */
+const SHUTDOWN_GRACE_MS = 2_000
 
 export type SocketServer = {
   /** Closes every socket with 1001 and stops accepting. */
@@ -82,7 +84,13 @@ export function attachSocketServer(deps: Deps, server: Server): SocketServer {
         clearInterval(pinger)
         server.off('upgrade', onUpgradeEvent)
         for (const ws of wss.clients) ws.close(CloseCode.GoingAway, 'server shutting down')
-        wss.close(() => resolve())
+        const grace = setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate()
+        }, SHUTDOWN_GRACE_MS)
+        wss.close(() => {
+          clearTimeout(grace)
+          resolve()
+        })
       }),
   }
 }

@@ -1,6 +1,7 @@
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloseCode, LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts'
+import { createSqliteStore } from '../store/sqlite.ts'
 import {
   addAgent,
   addSite,
@@ -294,6 +295,27 @@ describe('liveness', () => {
       alive.client.close()
     } finally {
       await fast.stop()
+    }
+  })
+})
+
+describe('shutdown', () => {
+  it('closes sockets with 1001 and keeps every acked message', async () => {
+    const temp = await startTestServer()
+    try {
+      const { token } = await newVisitor(temp)
+      const { client } = await visitorSocket(temp, token)
+      client.send({ type: 'send', id: 'r1', cid: 'bye', text: 'last words' })
+      const ack = await client.next('ack')
+      const started = Date.now()
+      await temp.close()
+      expect((await client.closed).code).toBe(CloseCode.GoingAway)
+      expect(Date.now() - started).toBeLessThan(2_500)
+      const reopened = createSqliteStore({ filename: `${temp.config.dataDir}/kefu.db` })
+      expect((await reopened.listMessages(ack.conv, { after: 0, limit: 5 })).messages.map((m) => m.cid)).toEqual(['bye'])
+      await reopened.close()
+    } finally {
+      await temp.stop()
     }
   })
 })
