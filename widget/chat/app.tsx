@@ -25,14 +25,15 @@ export function App() {
 function Header() {
   const site = useStore($site)
   const t = useStore($t)
-  const name = site?.name ?? ''
+  // Before the site settings arrive (or if they never do), a neutral title rather than an empty bar.
+  const name = site?.name || t.agent
   return (
     <header class="head">
       <div class="avatar" aria-hidden="true">
         {name.slice(0, 1).toUpperCase()}
       </div>
       <div>
-        <h1>{name || '\u00a0'}</h1>
+        <h1>{name}</h1>
         <p>{t.replyTime}</p>
       </div>
       {EMBED && (
