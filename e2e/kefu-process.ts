@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const TSX = join(ROOT, 'node_modules/.bin/tsx')
 const READY_TIMEOUT_MS = 30_000
 
 export const ADMIN_EMAIL = 'admin@kefu.local'
@@ -45,7 +44,8 @@ export async function startKefu(env: Record<string, string> = {}): Promise<KefuP
 
   async function start(): Promise<void> {
     out = ''
-    child = spawn(TSX, ['server/main.ts'], {
+    // node itself (not the tsx wrapper), so that kill -9 hits the server and not a parent of it.
+    child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: ROOT,
       env: {
         ...process.env,

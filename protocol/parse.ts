@@ -7,7 +7,10 @@ export type ParseResult<T> =
   | { ok: true; frame: T }
   | { ok: false; code: ErrorCode; message: string; id: string | null }
 
-const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientFrameSchema.options.map((o) => o.entries.type.literal))
+// Built on first use, so a browser bundle that only parses server frames does not keep the client schemas.
+let clientTypes: ReadonlySet<string> | undefined
+const isClientType = (type: string): boolean =>
+  (clientTypes ??= new Set(ClientFrameSchema.options.map((o) => o.entries.type.literal))).has(type)
 
 function requestIdOf(raw: unknown): string | null {
   const id = (raw as { id?: unknown } | null)?.id
@@ -33,7 +36,7 @@ export function parseClientFrame(text: string, byteLength: number): ParseResult<
   }
   const id = requestIdOf(raw)
   const type = (raw as { type?: unknown }).type
-  if (typeof type !== 'string' || !CLIENT_TYPES.has(type)) {
+  if (typeof type !== 'string' || !isClientType(type)) {
     return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type: ${String(type).slice(0, 32)}`, id }
   }
   const result = v.safeParse(ClientFrameSchema, raw)
