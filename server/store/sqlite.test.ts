@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -183,6 +183,17 @@ describe('sqlite store', () => {
     const db = new Database(file, { readonly: true })
     expect((db.prepare('SELECT count(*) AS n FROM visitors').get() as { n: number }).n).toBe(0)
     db.close()
+  })
+
+  it('checkpoints the WAL on a worker thread (the main connection never does)', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    await new Promise((r) => setTimeout(r, 1_200)) // let the worker checkpoint the setup
+    const before = statSync(file).size
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.append(visitorMsg(conversation.id, v.id, `w${i}`, 'x'.repeat(200)))))
+    expect(statSync(file).size).toBe(before) // committed to the WAL only
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect(statSync(file).size).toBeGreaterThan(before + 200_000) // copied into the main file by the worker
   })
 
   it('works in :memory:', async () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Attributes, Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { migrate } from './migrations.ts'
 import {
   ConflictError,
@@ -21,6 +22,8 @@ export type SqliteStoreOptions = {
   sync?: SqliteSync
   /** Appends committed together per event-loop turn, at most this many. */
   batchMax?: number
+  /** Checkpoint the WAL on a worker thread (default) instead of inside COMMITs on the event loop. */
+  checkpointWorker?: boolean
 }
 
 type SiteRow = { key: string; name: string; color: string; greeting: string | null; allowed_origins: string; secret_enc: string; created_at: number }
@@ -74,6 +77,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma(`cache_size = -${SERVER_LIMITS.sqliteCacheKiB}`)
   db.pragma(`synchronous = ${options.sync ?? 'NORMAL'}`)
   migrate(db)
+  // File databases checkpoint on a worker thread so no fsync ever runs on the event loop.
+  let checkpointer: Checkpointer | null = null
+  if (options.filename !== ':memory:' && options.checkpointWorker !== false) {
+    db.pragma('wal_autocheckpoint = 0')
+    checkpointer = startCheckpointer(options.filename, SERVER_LIMITS.sqliteBusyTimeoutMs, () => {
+      // The worker failed: fall back to SQLite's own auto-checkpoint so the WAL stays bounded.
+      if (db.open) db.pragma('wal_autocheckpoint = 1000')
+    })
+  }
   const batchMax = options.batchMax ?? SERVER_LIMITS.appendBatchMax
 
   const q = {
@@ -394,6 +406,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async close() {
       while (queue.length > 0 && txDepth === 0) flush()
+      await checkpointer?.close()
+      checkpointer = null
       if (db.open) db.close()
     },
   }

@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+
+/**
+ * Runs WAL checkpoints on a worker thread with its own connection. A checkpoint fsyncs the database file;
+ * on the main thread (SQLite's auto-checkpoint inside a COMMIT) that fsync stalls every socket for as
+ * long as the disk takes. PASSIVE never blocks the writer; the WAL is reused once fully checkpointed.
+ */
+export type Checkpointer = { close(): Promise<void> }
+
+/** How often the worker checkpoints. */
+const CHECKPOINT_EVERY_MS = 1_000
+
+// Plain CommonJS so the worker needs no TypeScript loader (tests, tsx and node all run it as is).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.filename)
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs)
+parentPort.on('message', (m) => {
+  if (m === 'close') { db.close(); parentPort.close(); return }
+  try { db.pragma('wal_checkpoint(PASSIVE)') } catch (e) { parentPort.postMessage(String(e && e.message)) }
+})
+`
+
+export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void): Checkpointer {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, busyTimeoutMs } })
+  let exited = false
+  worker.on('message', (m: string) => onError(m))
+  worker.on('error', (e) => onError(e.message))
+  worker.on('exit', () => (exited = true))
+  worker.unref()
+  const timer = setInterval(() => worker.postMessage('tick'), CHECKPOINT_EVERY_MS)
+  timer.unref()
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer)
+        if (exited) return resolve()
+        worker.once('exit', () => resolve())
+        worker.postMessage('close')
+      }),
+  }
+}
