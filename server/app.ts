@@ -35,6 +35,12 @@ export function createApp(deps: Deps): Hono {
   })
 
   const app = new Hono()
+  // Access log at debug: method, path (never the query string), status, duration. No headers, no bodies.
+  app.use(async (c, next) => {
+    const started = performance.now()
+    await next()
+    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'http')
+  })
   app.route('/api', api)
   app.route('/', createOpsRoutes(deps))
   app.route('/', createBrowserRoutes(deps))
