@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloseCode, LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts'
@@ -316,6 +318,31 @@ describe('shutdown', () => {
       await reopened.close()
     } finally {
       await temp.stop()
+    }
+  })
+})
+
+describe('admin portal origins (KEFU_CONSOLE_ORIGINS)', () => {
+  it('lets an allowed portal frame /console and open agent sockets, and nobody else', async () => {
+    const portal = await startTestServer({ consoleOrigins: ['https://portal.example'] })
+    try {
+      mkdirSync(join(portal.config.distDir, 'console'), { recursive: true })
+      writeFileSync(join(portal.config.distDir, 'console', 'index.html'), '<!doctype html>')
+      const page = await api(portal, '/console')
+      expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'self' https:\/\/portal\.example$/)
+      const session = await login(portal)
+      const ok = new TestClient(wsUrl(portal), { origin: 'https://portal.example', cookie: `kefu_session=${session}` })
+      await ok.opened
+      ok.send({ type: 'hello', v: PROTOCOL_VERSION })
+      expect((await ok.next('welcome')).role).toBe('agent')
+      ok.close()
+      const other = new TestClient(wsUrl(portal), { origin: 'https://other-portal.example', cookie: `kefu_session=${session}` })
+      await expect(other.opened).rejects.toThrow(/403/)
+      // A portal origin is not a visitor origin: the demo site's allowlist decides those.
+      const asVisitor = new TestClient(wsUrl(portal, 'demo'), { origin: 'https://portal.example' })
+      await expect(asVisitor.opened).rejects.toThrow(/403/)
+    } finally {
+      await portal.stop()
     }
   })
 })
