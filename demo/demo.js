@@ -7,7 +7,7 @@
   }
   ;['message', 'unread', 'open', 'close'].forEach(function (name) {
     Kefu('on', name, function (data) {
-      log(name + (data === undefined ? '' : ' ' + JSON.stringify(data)))
+      log(name + (data == null ? '' : ' ' + JSON.stringify(data)))
     })
   })
   document.querySelectorAll('[data-kefu]').forEach(function (b) {

@@ -4,7 +4,8 @@ import { newSiteSecret, sealSecret } from './auth/secrets.ts'
 import type { Deps } from './deps.ts'
 import { DEMO_SITE_KEY } from './http/browser-routes.ts'
 
-export const DEMO_SITE = { key: DEMO_SITE_KEY, name: 'Demo Shop', color: '#2563eb', greeting: 'Hi! How can we help you today?' } as const
+/** No greeting of its own: the widget then greets in the visitor's language. */
+export const DEMO_SITE = { key: DEMO_SITE_KEY, name: 'Demo Shop', color: '#2563eb', greeting: null } as const
 
 /**
  * First-start data: the admin agent (password from KEFU_ADMIN_PASSWORD, reset at every start when set;

@@ -9,7 +9,7 @@ export const DEMO_SITE_KEY = 'demo'
 /** The demo shop's pretend users, signed in by its pretend backend. */
 export const DEMO_USERS: Record<string, { name: string; email: string }> = {
   alice: { name: 'Alice Chen', email: 'alice@example.com' },
-  bob: { name: 'Bob Martin', email: 'bob@example.com' },
+  bob: { name: '王小明', email: 'xiaoming@example.com' },
 }
 const DEMO_TOKEN_TTL_SEC = 600
 const CACHE = { widget: 'public, max-age=300', immutable: 'public, max-age=31536000, immutable', page: 'no-cache' } as const
