@@ -82,10 +82,17 @@ describe('a visitor and an agent talk live', () => {
     await badge.waitFor({ state: 'hidden' })
   })
 
+  it('the agent resolves the conversation and it leaves the open list', async () => {
+    const rows = agent.getByTestId('conv-row')
+    const before = await rows.count()
+    await agent.getByTestId('resolve').click()
+    await agent.getByTestId('reopen').waitFor()
+    await agent.waitForFunction((n) => document.querySelectorAll('[data-testid=conv-row]').length === n - 1, before)
+  })
+
   it('the store holds each message once, in order', async () => {
     const api = await agentApi(kefu.url)
-    const { conversations } = await api.conversations()
-    const conv = conversations.find((c) => c.id)!
+    const conv = (await api.conversations('resolved')).conversations[0]!
     const texts = (await api.messages(conv.id)).messages.map((m) => m.text)
     expect(texts.filter((t) => t.includes('我的订单在哪里'))).toHaveLength(1)
   })

@@ -99,13 +99,13 @@ describe('nothing typed is lost or sent twice', () => {
     await page.context().close()
   })
 
-  it('a tab coming back to the foreground checks its socket at once', async () => {
+  it('a tab coming back to the foreground or online checks its socket at once', async () => {
     const page = await newPage(browser)
     const chat = await openChat(page)
     await typeAndSend(chat.getByTestId('composer'), 'wake-1')
     await visitorMessage(chat, 'wake-1', 'delivered').waitFor()
     const frame = page.frames().find((f) => f.url().includes('/chat'))!
-    const pings = await frame.evaluate(() => {
+    const pings = await frame.evaluate(async () => {
       // Count application pings sent after the page says it is visible again.
       const sent: string[] = []
       const original = WebSocket.prototype.send
@@ -113,11 +113,17 @@ describe('nothing typed is lost or sent twice', () => {
         if (typeof data === 'string' && data.includes('"ping"')) sent.push(data)
         return original.call(this, data)
       }
-      ;(window as unknown as { sentPings: string[] }).sentPings = sent
+      const wait = () => new Promise((r) => setTimeout(r, 300))
+      const counts: number[] = []
       document.dispatchEvent(new Event('visibilitychange'))
-      return new Promise<number>((r) => setTimeout(() => r(sent.length), 300))
+      await wait()
+      counts.push(sent.length)
+      window.dispatchEvent(new Event('online'))
+      await wait()
+      counts.push(sent.length)
+      return counts
     })
-    expect(pings).toBe(1)
+    expect(pings).toEqual([1, 2])
     await page.context().close()
   })
 
