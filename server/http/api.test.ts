@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sign } from 'hono/jwt'
@@ -105,6 +106,22 @@ describe('identify', () => {
     expect((await client.closed).code).toBe(CloseCode.Unauthorized)
     expect((await api(server, '/api/visitor/conversations', { token: session.token })).status).toBe(401)
     expect((await api(server, '/api/visitor/conversations', { token: res.body.token })).status).toBe(200)
+  })
+
+  it('accepts a token signed the way the root README shows, with no JWT library', async () => {
+    // The README's example, verbatim: what a site owner copies into their backend.
+    function kefuToken(user: { id: string; name: string; email: string }, siteSecret: string) {
+      const b64 = (obj: object) => Buffer.from(JSON.stringify(obj)).toString('base64url')
+      const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
+        sub: String(user.id), name: user.name, email: user.email,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      })}`
+      return `${body}.${createHmac('sha256', siteSecret).update(body).digest('base64url')}`
+    }
+    const session = await newVisitor(server)
+    const res = await identify(session.token, kefuToken({ id: 'u-42', name: '李雷', email: 'lilei@example.com' }, await demoSecret(server)))
+    expect(res.status).toBe(200)
+    expect(res.body.visitor).toMatchObject({ userId: 'u-42', name: '李雷' })
   })
 
   it('merges a second device into the known user’s visitor', async () => {
