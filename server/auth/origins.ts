@@ -24,6 +24,14 @@ export function originAllowed(origin: string, allowlist: readonly string[]): boo
   return false
 }
 
+const ORIGIN_ENTRY = /^https?:\/\/[a-z0-9.-]+(:(\d{1,5}|\*))?$/
+
+/** A well-formed allowlist entry (it ends up in a CSP header, so nothing else may pass), lower-cased, or null. */
+export function parseOriginEntry(entry: string): string | null {
+  const e = entry.trim().toLowerCase().replace(/\/$/, '')
+  return ORIGIN_ENTRY.test(e) ? e : null
+}
+
 /** Kefu's own origin: the public URL's, or the one the request's Host header names (same host, any scheme). */
 export function isOwnOrigin(origin: string, publicUrl: string, host: string | undefined): boolean {
   try {

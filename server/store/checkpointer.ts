@@ -39,6 +39,8 @@ export function startCheckpointer(filename: string, busyTimeoutMs: number, onErr
         clearInterval(timer)
         if (exited) return resolve()
         worker.once('exit', () => resolve())
+        // Unref'd while running; held while closing, or a short-lived process ends before the worker does.
+        worker.ref()
         worker.postMessage('close')
       }),
   }

@@ -92,6 +92,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
     insertSite: db.prepare('INSERT INTO sites (key, name, color, greeting, allowed_origins, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     setSiteOrigins: db.prepare('UPDATE sites SET allowed_origins = ? WHERE key = ?'),
+    setSiteSecret: db.prepare('UPDATE sites SET secret_enc = ? WHERE key = ?'),
     agentById: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
     agentByEmail: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE email = ?'),
     insertAgent: db.prepare('INSERT INTO agents (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -262,6 +263,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async setSiteOrigins(key, origins) {
       q.setSiteOrigins.run(JSON.stringify(origins), key)
+    },
+    async setSiteSecret(key, secretEnc) {
+      q.setSiteSecret.run(secretEnc, key)
     },
     async createAgent(input, now) {
       const id = newId('a')

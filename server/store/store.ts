@@ -71,6 +71,8 @@ export interface Store {
   getSite(key: string): Promise<SiteRecord | null>
   createSite(input: Omit<SiteRecord, 'createdAt'>, now: number): Promise<SiteRecord>
   setSiteOrigins(key: string, origins: string[]): Promise<void>
+  /** Replaces the (encrypted) site secret: identify tokens signed with the old one stop verifying. */
+  setSiteSecret(key: string, secretEnc: string): Promise<void>
 
   createAgent(input: Omit<AgentRecord, 'id' | 'createdAt'>, now: number): Promise<AgentRecord>
   getAgent(id: string): Promise<AgentRecord | null>
