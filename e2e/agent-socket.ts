@@ -1,15 +1,10 @@
 import WebSocket from 'ws'
 import { PROTOCOL_VERSION, type ServerFrame } from '../protocol/index.ts'
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './kefu-process.ts'
+import { agentToken } from './flows.ts'
 
 /** An agent's real WebSocket from Node, for tests where the agent side is not what is being watched. */
 export async function agentSocket(kefuUrl: string) {
-  const res = await fetch(`${kefuUrl}/api/agent/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-  })
-  const { token } = (await res.json()) as { token: string }
+  const token = await agentToken(kefuUrl)
   const ws = new WebSocket(`${kefuUrl.replace('http', 'ws')}/ws`, {
     headers: { origin: kefuUrl, cookie: `kefu_session=${token}` },
   })

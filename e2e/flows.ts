@@ -27,14 +27,18 @@ export function visitorMessage(frame: FrameLocator, text: string, status?: strin
 }
 
 /** Agent-side REST as a support tool would use it, for checking what the store holds. */
-export async function agentApi(kefuUrl: string) {
+export async function agentToken(kefuUrl: string): Promise<string> {
   const res = await fetch(`${kefuUrl}/api/agent/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
   })
   if (!res.ok) throw new Error(`login failed: ${res.status}`)
-  const { token } = (await res.json()) as { token: string }
+  return ((await res.json()) as { token: string }).token
+}
+
+export async function agentApi(kefuUrl: string) {
+  const token = await agentToken(kefuUrl)
   const get = async <T>(path: string): Promise<T> => {
     const r = await fetch(`${kefuUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
     if (!r.ok) throw new Error(`${path}: ${r.status}`)
