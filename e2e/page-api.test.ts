@@ -86,6 +86,20 @@ describe('the page API', () => {
     )
     const events = await page.evaluate(() => (window as unknown as KefuWindow).events)
     expect(events).toContainEqual(['message', 'reply for the host page'])
+
+    // With the panel open the reply is read at once: the host page never sees an unread count for it.
+    await page.evaluate(() => {
+      const w = window as unknown as KefuWindow
+      w.Kefu('open')
+      w.events.length = 0
+    })
+    await page.getByTestId('kefu-badge').waitFor({ state: 'hidden' })
+    agent.reply(conv, 'read while open')
+    await page.waitForFunction(() => (window as unknown as KefuWindow).events.some((e) => Array.isArray(e) && e[0] === 'message'))
+    await visitorMessage(chat, 'events please', 'delivered').waitFor()
+    await new Promise((r) => setTimeout(r, 300))
+    const whileOpen = await page.evaluate(() => (window as unknown as KefuWindow).events)
+    expect(whileOpen.filter((e) => Array.isArray(e) && e[0] === 'unread' && e[1] !== 0)).toEqual([])
     agent.close()
     await page.context().close()
   })

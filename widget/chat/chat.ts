@@ -133,17 +133,18 @@ function putConversation(next: Conversation): void {
   saveLater('convs')
 }
 
-/** Merges messages into one conversation and tells the host page about new unread agent messages. */
+/** Merges messages into one conversation and tells the host page about agent messages it has not seen. */
 function addMessages(conv: string, incoming: Message[]): void {
   const all = $messages.get()
   const held = all[conv] ?? []
   const merged = mergeMessages(held, incoming)
   if (merged === held) return
   const known = new Set(held.map((m) => m.id))
+  // Taken before the update: an open panel marks the new messages read synchronously inside `set`.
+  const readSeq = $convs.get()[conv]?.visitorReadSeq ?? 0
   $messages.set({ ...all, [conv]: merged })
   saveLater(`messages:${conv}`)
   if (!$convs.get()[conv] && merged[0]) putConversation(placeholder(conv, merged[0]))
-  const readSeq = $convs.get()[conv]?.visitorReadSeq ?? 0
   for (const m of incoming) {
     if (m.sender !== 'agent' || known.has(m.id) || m.seq <= readSeq) continue
     known.add(m.id)

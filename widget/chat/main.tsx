@@ -48,7 +48,15 @@ $site.subscribe((site) => {
   if (/^#[0-9a-f]{3,8}$/i.test(site.color)) document.documentElement.style.setProperty('--c', site.color)
   postToHost({ type: 'ready', color: site.color })
 })
-$unread.subscribe((count) => postToHost({ type: 'unread', count }))
+// Posted once the count settles: a reply arriving in an open panel is read in the same turn, and the
+// host page should not see it flash to 1 and back.
+let postedUnread = -1
+$unread.subscribe(() =>
+  queueMicrotask(() => {
+    const count = $unread.get()
+    if (count !== postedUnread) postToHost({ type: 'unread', count: (postedUnread = count) })
+  }),
+)
 
 if (EMBED) {
   document.documentElement.classList.add('embed')
