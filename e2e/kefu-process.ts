@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -31,6 +31,7 @@ export type KefuProcess = {
   kill9(): Promise<void>
   /** Starts again on the same port and data folder. */
   start(): Promise<void>
+  /** SIGTERM, then the data folder is removed. */
   stop(): Promise<void>
 }
 
@@ -85,5 +86,9 @@ export async function startKefu(env: Record<string, string> = {}): Promise<KefuP
   }
 
   await start()
-  return { url, port, dataDir, output: () => out, kill9: () => exit('SIGKILL'), start, stop: () => exit('SIGTERM') }
+  const stop = async () => {
+    await exit('SIGTERM')
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return { url, port, dataDir, output: () => out, kill9: () => exit('SIGKILL'), start, stop }
 }
