@@ -127,6 +127,17 @@ describe('nothing typed is lost or sent twice', () => {
     await page.context().close()
   })
 
+  it('a new visitor opening two tabs at the same moment is one visitor with one conversation', async () => {
+    const context = await browser.newContext({ locale: 'en-US' })
+    const [a, b] = await Promise.all([context.newPage(), context.newPage()])
+    await Promise.all([a.goto(`${kefu.url}/chat?site=demo`), b.goto(`${kefu.url}/chat?site=demo`)])
+    await typeAndSend(a.getByTestId('composer'), 'twin-A')
+    await typeAndSend(b.getByTestId('composer'), 'twin-B')
+    await b.locator('[data-testid=message][data-sender=visitor]').filter({ hasText: 'twin-A' }).waitFor()
+    expect((await storedTexts('twin-A')).sort()).toEqual(['twin-A', 'twin-B'])
+    await context.close()
+  })
+
   it('two tabs of one visitor see the same conversation, and racing first messages open one conversation', async () => {
     const context = await browser.newContext({ locale: 'en-US' })
     const a = await context.newPage()

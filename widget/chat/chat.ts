@@ -238,10 +238,15 @@ export function stopTyping(): void {
   connection.send({ type: 'typing', on: false })
 }
 
-/** Session work (open, recover, identify) runs one at a time, in the order asked. */
+/**
+ * Session work (open, recover, identify) runs one at a time, in the order asked, and across tabs too
+ * (Web Locks, where there are any): two tabs opened at once by a new visitor share one visitor.
+ */
 let chain: Promise<unknown> = Promise.resolve()
 function serial<T>(job: () => Promise<T>): Promise<T> {
-  const next = chain.then(job)
+  const locks = globalThis.navigator?.locks
+  const locked = (): Promise<T> => (locks ? locks.request(`kefu:${SITE}`, job) : job())
+  const next = chain.then(locked)
   chain = next.catch(() => {})
   return next
 }
