@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { deleteCookie, setCookie } from 'hono/cookie'
-import { ErrorCode, LoginRequestSchema, type Agent, type LoginResponse, type MeResponse } from '../../protocol/index.ts'
+import { CloseCode, ErrorCode, LoginRequestSchema, type Agent, type LoginResponse, type MeResponse } from '../../protocol/index.ts'
 import { hashPassword, verifyPassword } from '../auth/password.ts'
 import { SESSION_COOKIE } from '../auth/sessions.ts'
 import { SERVER_LIMITS } from '../config.ts'
@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts'
 import { publicSite } from '../models.ts'
 import { createRateLimiter } from '../rate-limit.ts'
 import type { AgentRecord } from '../store/store.ts'
+import { room } from '../ws/hub.ts'
 import { apiError, parseBody } from './errors.ts'
 import { rateLimit, requireAgent } from './guards.ts'
 
@@ -43,6 +44,7 @@ export function createAgentApi(deps: Deps): Hono {
   app.post('/logout', async (c) => {
     const auth = await requireAgent(c, deps)
     await deps.store.deleteAgentSession(auth.token)
+    deps.hub.closeRoom(room.session(auth.token), CloseCode.Unauthorized, 'logged out')
     deleteCookie(c, SESSION_COOKIE, { path: '/', ...(secure ? { secure: true, partitioned: true } : {}) })
     return c.json({ ok: true as const })
   })

@@ -126,6 +126,7 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
       if (closed) return
       identity = { role: 'agent', agent: auth.agent, sites: auth.sites }
       metrics.sockets.inc({ role: identity.role })
+      hub.join(room.session(auth.token), ws)
       for (const site of auth.sites) hub.join(room.site(site), ws)
       conversations = await store.listConversations({ sites: auth.sites, status: 'open', limit: SERVER_LIMITS.conversationListMax })
     }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { CloseCode, type ServerFrame } from '../../protocol/index.ts'
 import { SERVER_LIMITS } from '../config.ts'
 
@@ -27,6 +28,8 @@ export const room = {
   conversation: (id: string) => `c:${id}`,
   site: (key: string) => `s:${key}`,
   visitor: (id: string) => `v:${id}`,
+  /** An agent session's sockets, named by a hash of its token, so logout can close them. */
+  session: (token: string) => `a:${createHash('sha256').update(token).digest('base64url')}`,
 }
 
 export type HubLimits = { ephemeralDropBytes: number; closeBufferedBytes: number }

@@ -272,6 +272,17 @@ describe('visitor ↔ agent over /ws', () => {
     agent.client.close()
   })
 
+  it('closes the sockets of an agent session that logs out (4001), and no other', async () => {
+    const leaving = await login(server)
+    const mine = await agentSocket(server, leaving)
+    const colleague = await agentSocket(server, adminSession)
+    expect((await api(server, '/api/agent/logout', { method: 'POST', token: leaving })).status).toBe(200)
+    expect((await mine.client.closed).code).toBe(CloseCode.Unauthorized)
+    colleague.client.send({ type: 'ping', id: 'still-here' })
+    expect((await colleague.client.next('pong')).id).toBe('still-here')
+    colleague.client.close()
+  })
+
   it('counts sockets and rejected frames in /metrics', async () => {
     const res = await api<string>(server, '/metrics')
     expect(res.body).toMatch(/kefu_frames_rejected_total\{code="bad_frame"\} \d+/)
