@@ -370,6 +370,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         schedule()
       })
     },
+    async getMessageByCid(senderId, cid) {
+      const row = q.msgBySenderCid.get(senderId, cid)
+      return row ? toMessage(row) : null
+    },
     async listMessages(convId, { after, before, limit }) {
       const lo = after ?? 0
       const hi = before ?? Number.MAX_SAFE_INTEGER

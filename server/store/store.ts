@@ -111,6 +111,8 @@ export interface Store {
 
   /** Idempotent on (senderId, cid); resolves only after the message is committed. */
   append(input: AppendInput): Promise<AppendResult>
+  /** The message a sender stored under `cid`, if any (the idempotency key). */
+  getMessageByCid(senderId: string, cid: string): Promise<Message | null>
   /** Ascending by seq. `after`/`before` are exclusive; `more` says whether more exist in that direction. */
   listMessages(conv: string, query: { after?: number; before?: number; limit: number }): Promise<{ messages: Message[]; more: boolean }>
   /** Moves a side's read cursor forward only (clamped to lastSeq). */

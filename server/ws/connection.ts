@@ -181,6 +181,10 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
       }
     } else {
       if (me.role !== 'visitor') throw new FrameError(ErrorCode.BadFrame, 'agents must name the conversation')
+      // A resend whose first attempt was stored: ack it where it is, even if that conversation has been
+      // resolved since, rather than opening an empty new one.
+      const stored = await store.getMessageByCid(me.visitor.id, frame.cid)
+      if (stored) return send({ type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
       const open = await store.getOrCreateOpenConversation(me.visitor.id, now)
       conversation = open.conversation
       if (open.created) broadcastConversation(deps, conversation)

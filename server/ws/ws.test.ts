@@ -283,6 +283,18 @@ describe('visitor ↔ agent over /ws', () => {
     colleague.client.close()
   })
 
+  it('a resend after the conversation was resolved gets the original ack and opens nothing new', async () => {
+    const { token, visitor } = await newVisitor(server)
+    const v = await visitorSocket(server, token)
+    v.client.send({ type: 'send', id: 'r1', cid: 'lost-ack', text: 'did you get this?' })
+    const first = await v.client.next('ack')
+    await api(server, `/api/conversations/${first.conv}/resolve`, { method: 'POST', token: adminSession })
+    v.client.send({ type: 'send', id: 'r2', cid: 'lost-ack', text: 'did you get this?' })
+    expect(await v.client.next('ack')).toMatchObject({ id: 'r2', conv: first.conv, msgId: first.msgId, seq: first.seq })
+    expect((await server.deps.store.listVisitorConversations(visitor.id)).map((c) => c.id)).toEqual([first.conv])
+    v.client.close()
+  })
+
   it('counts sockets and rejected frames in /metrics', async () => {
     const res = await api<string>(server, '/metrics')
     expect(res.body).toMatch(/kefu_frames_rejected_total\{code="bad_frame"\} \d+/)
