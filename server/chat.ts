@@ -20,6 +20,27 @@ import { room } from './ws/hub.ts'
  */
 export const roomsOf = (conv: Conversation): string[] => [room.visitor(conv.visitorId), room.site(conv.site)]
 
+/** Who asks for a conversation: a visitor (their own only) or an agent (their sites' only). */
+export type Viewer = { role: 'visitor'; visitorId: string } | { role: 'agent'; sites: readonly string[] }
+
+export type Refusal = { code: typeof ErrorCode.NotFound | typeof ErrorCode.Forbidden; message: string }
+
+/**
+ * The one authorization rule for conversations, for REST and WebSocket alike: null when `viewer` may use
+ * it. Another visitor's conversation looks exactly like a missing one.
+ */
+export function refusal(viewer: Viewer, conversation: Conversation | null): Refusal | null {
+  if (!conversation) return { code: ErrorCode.NotFound, message: 'no such conversation' }
+  if (viewer.role === 'visitor') return conversation.visitorId === viewer.visitorId ? null : { code: ErrorCode.NotFound, message: 'no such conversation' }
+  return viewer.sites.includes(conversation.site) ? null : { code: ErrorCode.Forbidden, message: 'not a conversation of your sites' }
+}
+
+/** Loads a conversation and applies `refusal`. */
+export async function viewConversation(deps: Pick<Deps, 'store'>, viewer: Viewer, id: string): Promise<Conversation | Refusal> {
+  const conversation = await deps.store.getConversation(id)
+  return refusal(viewer, conversation) ?? conversation!
+}
+
 export function broadcastConversation(deps: Deps, conversation: Conversation): void {
   deps.hub.broadcast(roomsOf(conversation), { type: 'conversation', conversation })
 }

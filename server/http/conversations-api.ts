@@ -11,7 +11,7 @@ import {
   type MessagesResponse,
 } from '../../protocol/index.ts'
 import { looksLikeVisitorToken } from '../auth/sessions.ts'
-import { broadcastConversation } from '../chat.ts'
+import { broadcastConversation, viewConversation, type Viewer } from '../chat.ts'
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { publicVisitor } from '../models.ts'
@@ -23,12 +23,12 @@ import { bearer, requireAgent, requireVisitor } from './guards.ts'
 export function createConversationsApi(deps: Deps): Hono {
   const app = new Hono()
 
-  const conversationFor = async (c: Context, sites: readonly string[]): Promise<Conversation> => {
-    const conversation = await deps.store.getConversation(c.req.param('id') ?? '')
-    if (!conversation) throw apiError(404, ErrorCode.NotFound, 'no such conversation')
-    if (!sites.includes(conversation.site)) throw apiError(403, ErrorCode.Forbidden, 'not a conversation of your sites')
-    return conversation
+  const conversationFor = async (c: Context, viewer: Viewer): Promise<Conversation> => {
+    const result = await viewConversation(deps, viewer, c.req.param('id') ?? '')
+    if ('code' in result) throw apiError(result.code === ErrorCode.NotFound ? 404 : 403, result.code, result.message)
+    return result
   }
+  const asAgent = async (c: Context): Promise<Viewer> => ({ role: 'agent', sites: (await requireAgent(c, deps)).sites })
 
   app.get('/', async (c) => {
     const auth = await requireAgent(c, deps)
@@ -46,33 +46,22 @@ export function createConversationsApi(deps: Deps): Hono {
   app.get('/:id/messages', async (c) => {
     const query = parseQuery(c, MessagesQuerySchema)
     const token = bearer(c)
-    let conv: string
-    if (token && looksLikeVisitorToken(token)) {
-      const visitor = await requireVisitor(c, deps)
-      const conversation = await deps.store.getConversation(c.req.param('id'))
-      // Another visitor's conversation looks exactly like a missing one.
-      if (!conversation || conversation.visitorId !== visitor.id) throw apiError(404, ErrorCode.NotFound, 'no such conversation')
-      conv = conversation.id
-    } else {
-      const auth = await requireAgent(c, deps)
-      conv = (await conversationFor(c, auth.sites)).id
-    }
+    const viewer: Viewer = token && looksLikeVisitorToken(token) ? { role: 'visitor', visitorId: (await requireVisitor(c, deps)).id } : await asAgent(c)
+    const conv = (await conversationFor(c, viewer)).id
     const page = await deps.store.listMessages(conv, { after: query.after, before: query.before, limit: query.limit ?? LIMITS.pageMax })
     const body: MessagesResponse = page
     return c.json(body)
   })
 
   app.get('/:id', async (c) => {
-    const auth = await requireAgent(c, deps)
-    const conversation = await conversationFor(c, auth.sites)
+    const conversation = await conversationFor(c, await asAgent(c))
     const visitor = await deps.store.getVisitor(conversation.visitorId)
     const body: ConversationResponse = { conversation, visitor: visitor ? publicVisitor(visitor) : null }
     return c.json(body)
   })
 
   const setStatus = (status: ConversationStatus) => async (c: Context) => {
-    const auth = await requireAgent(c, deps)
-    const current = await conversationFor(c, auth.sites)
+    const current = await conversationFor(c, await asAgent(c))
     let conversation: Conversation
     try {
       conversation = await deps.store.setConversationStatus(current.id, status, deps.clock.now())

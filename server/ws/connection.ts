@@ -12,7 +12,7 @@ import {
   type ServerFrame,
 } from '../../protocol/index.ts'
 import { agentFromSession, visitorFromToken } from '../auth/sessions.ts'
-import { broadcastConversation, broadcastMessage, roomsOf } from '../chat.ts'
+import { broadcastConversation, broadcastMessage, refusal, roomsOf, viewConversation, type Viewer } from '../chat.ts'
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { ConflictError, type AgentRecord, type VisitorRecord } from '../store/store.ts'
@@ -25,6 +25,8 @@ export type UpgradeContext = { siteKey: string | null; sessionToken: string | nu
 type Identity =
   | { role: 'visitor'; visitor: VisitorRecord }
   | { role: 'agent'; agent: AgentRecord; sites: readonly string[] }
+
+const viewerOf = (me: Identity): Viewer => (me.role === 'visitor' ? { role: 'visitor', visitorId: me.visitor.id } : me)
 
 /** Refusal of one frame: answered with an `error` frame, the socket stays open. */
 class FrameError extends Error {
@@ -143,7 +145,7 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
     } else {
       for (const [id, seq] of Object.entries(resume)) {
         const c = await store.getConversation(id)
-        if (c && identity.sites.includes(c.site)) targets.set(id, seq)
+        if (!refusal(viewerOf(identity), c)) targets.set(id, seq)
       }
     }
     for (const [conv, after] of targets) {
@@ -155,11 +157,9 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
 
   /** The conversation a frame names, if this socket may use it. */
   async function conversationFor(me: Identity, conv: string): Promise<Conversation> {
-    const conversation = await store.getConversation(conv)
-    const allowed = conversation && (me.role === 'visitor' ? conversation.visitorId === me.visitor.id : me.sites.includes(conversation.site))
-    if (!conversation) throw new FrameError(ErrorCode.NotFound, 'no such conversation')
-    if (!allowed) throw new FrameError(me.role === 'visitor' ? ErrorCode.NotFound : ErrorCode.Forbidden, me.role === 'visitor' ? 'no such conversation' : 'not a conversation of your sites')
-    return conversation
+    const result = await viewConversation(deps, viewerOf(me), conv)
+    if ('code' in result) throw new FrameError(result.code, result.message)
+    return result
   }
 
   async function onSend(me: Identity, frame: ClientFrameOf<'send'>, received: number): Promise<void> {
