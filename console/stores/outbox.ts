@@ -1,6 +1,5 @@
 import { atom } from 'nanostores'
-import { LIMITS, type ErrorCode, type Message, type ServerFrameOf } from '../../protocol/index.ts'
-import { createCid } from '../lib/cid.ts'
+import { createCid, LIMITS, type ErrorCode, type Message, type ServerFrameOf } from '../../protocol/index.ts'
 import { sendFrame } from './socket.ts'
 
 /**

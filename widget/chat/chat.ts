@@ -1,5 +1,6 @@
 import { atom, computed } from 'nanostores'
 import {
+  ErrorCode,
   MessagesResponseSchema,
   PROTOCOL_VERSION,
   TIMING,
@@ -28,6 +29,8 @@ const PERSIST_MESSAGES_MAX = 500
 const RESUME_MAX = 100
 const RATE_LIMIT_RETRY_MS = 3_000
 const HOST_INIT_WAIT_MS = 3_000
+/** Refusals that may pass: the message waits and is sent again; any other marks it failed. */
+const RETRYABLE: readonly ErrorCode[] = [ErrorCode.RateLimited, ErrorCode.NotReady, ErrorCode.Internal]
 
 export const persist = createPersist(idbBackend(`kefu-${SITE}`))
 
@@ -114,7 +117,7 @@ export function onFrame(frame: ServerFrame): void {
     }
     case 'error':
       if (frame.id && outbox.has(frame.id)) {
-        if (frame.code === 'rate_limited' || frame.code === 'not_ready' || frame.code === 'internal') {
+        if (RETRYABLE.includes(frame.code)) {
           outbox.unsend(frame.id)
           setTimeout(outbox.flush, RATE_LIMIT_RETRY_MS)
         } else outbox.fail(frame.id)

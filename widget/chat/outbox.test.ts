@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createOutbox, randomId, type Pending } from './outbox.ts'
+import { createOutbox, type Pending } from './outbox.ts'
 import { createPersist, type Backend } from './persist.ts'
 
 function memoryBackend(): Backend {
@@ -77,9 +77,5 @@ describe('outbox', () => {
     second.goOnline()
     second.outbox.flush()
     expect(second.wire).toEqual(['cid1', 'cid2'])
-  })
-
-  it('makes UUIDs', () => {
-    expect(randomId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
 })

@@ -1,4 +1,5 @@
 import { atom, type ReadableAtom } from 'nanostores'
+import { createCid } from '../../protocol/index.ts'
 import type { Persist } from './persist.ts'
 
 /**
@@ -37,7 +38,7 @@ export type OutboxOptions = {
 
 export function createOutbox(opts: OutboxOptions): Outbox {
   const now = opts.now ?? Date.now
-  const newCid = opts.newCid ?? randomId
+  const newCid = opts.newCid ?? createCid
   const $items = atom<Pending[]>([])
   const sent = new Set<string>()
   let lastAt = 0
@@ -102,14 +103,4 @@ export function createOutbox(opts: OutboxOptions): Outbox {
     has: (cid) => $items.get().some((i) => i.cid === cid),
   }
   return outbox
-}
-
-/** A UUID v4: `crypto.randomUUID` only exists in secure contexts, so fall back to getRandomValues. */
-export function randomId(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  const b = crypto.getRandomValues(new Uint8Array(16))
-  b[6] = (b[6]! & 0x0f) | 0x40
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
