@@ -21,6 +21,19 @@ export async function typeAndSend(composer: ReturnType<Page['getByTestId']>, tex
   await composer.press('Enter')
 }
 
+/** Goes to a page that embeds Kefu and opens the chat from the launcher, as a visitor does. */
+export async function openWidget(page: Page, url: string): Promise<FrameLocator> {
+  await page.goto(url)
+  await page.getByTestId('kefu-launcher').click()
+  return chatFrame(page)
+}
+
+/** The visitor sends `text` and waits until the server has acked it ("delivered"). */
+export async function visitorSends(chat: FrameLocator, text: string): Promise<void> {
+  await typeAndSend(chat.getByTestId('composer'), text)
+  await visitorMessage(chat, text, 'delivered').waitFor()
+}
+
 export function visitorMessage(frame: FrameLocator, text: string, status?: string) {
   const base = frame.locator(`[data-testid=message][data-sender=visitor]${status ? `[data-status=${status}]` : ''}`)
   return base.filter({ hasText: text })

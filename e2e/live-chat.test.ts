@@ -1,42 +1,27 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launch, newPage } from './browser.ts'
-import { agentApi, agentLogin, chatFrame, typeAndSend, visitorMessage } from './flows.ts'
-import { startHostPage, type HostPage } from './host-page.ts'
-import { startKefu, type KefuProcess } from './kefu-process.ts'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { newPage } from './browser.ts'
+import { useKefu } from './fixture.ts'
+import { agentApi, agentLogin, chatFrame, openWidget, typeAndSend, visitorMessage, visitorSends } from './flows.ts'
 
-let kefu: KefuProcess
-let host: HostPage
-let browser: Browser
+const env = useKefu()
 let visitor: Page
 let agent: Page
 
 beforeAll(async () => {
-  kefu = await startKefu()
-  host = await startHostPage(kefu.url)
-  browser = await launch()
-  visitor = await newPage(browser)
-  agent = await newPage(browser, { viewport: { width: 1280, height: 800 } })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.close()
-  await kefu?.stop()
+  visitor = await newPage(env.browser)
+  agent = await newPage(env.browser, { viewport: { width: 1280, height: 800 } })
 })
 
 describe('a visitor and an agent talk live', () => {
   it('visitor opens the widget from the launcher and sends; the message is delivered', async () => {
-    await visitor.goto(host.url)
-    await visitor.getByTestId('kefu-launcher').click()
-    const chat = chatFrame(visitor)
-    await typeAndSend(chat.getByTestId('composer'), 'Hello, where is my order? 我的订单在哪里？')
-    await visitorMessage(chat, '我的订单在哪里', 'delivered').waitFor()
+    const chat = await openWidget(visitor, env.host.url)
+    await visitorSends(chat, 'Hello, where is my order? 我的订单在哪里？')
     await visitor.screenshot({ path: '.tmp/e2e-visitor-open.png' })
   })
 
   it('the agent sees the conversation appear live, opens it and the visitor sees "read"', async () => {
-    await agentLogin(agent, kefu.url)
+    await agentLogin(agent, env.kefu.url)
     const row = agent.getByTestId('conv-row').first()
     await row.waitFor()
     expect(await row.textContent()).toContain('我的订单在哪里')
@@ -46,10 +31,8 @@ describe('a visitor and an agent talk live', () => {
   })
 
   it('a new conversation appears in the open console without a reload', async () => {
-    const other = await newPage(browser)
-    await other.goto(host.url)
-    await other.getByTestId('kefu-launcher').click()
-    await typeAndSend(chatFrame(other).getByTestId('composer'), 'Second visitor here')
+    const other = await newPage(env.browser)
+    await typeAndSend((await openWidget(other, env.host.url)).getByTestId('composer'), 'Second visitor here')
     await agent.getByTestId('conv-row').filter({ hasText: 'Second visitor here' }).waitFor()
     await other.context().close()
   })
@@ -91,7 +74,7 @@ describe('a visitor and an agent talk live', () => {
   })
 
   it('the store holds each message once, in order', async () => {
-    const api = await agentApi(kefu.url)
+    const api = await agentApi(env.kefu.url)
     const conv = (await api.conversations('resolved')).conversations[0]!
     const texts = (await api.messages(conv.id)).messages.map((m) => m.text)
     expect(texts.filter((t) => t.includes('我的订单在哪里'))).toHaveLength(1)

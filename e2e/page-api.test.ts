@@ -1,47 +1,37 @@
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { agentSocket } from './agent-socket.ts'
-import { launch, newPage } from './browser.ts'
-import { agentApi, chatFrame, typeAndSend, visitorMessage } from './flows.ts'
+import { newPage } from './browser.ts'
+import { useKefu } from './fixture.ts'
+import { agentApi, chatFrame, openWidget, visitorMessage, visitorSends } from './flows.ts'
 import { startHostPage, type HostPage } from './host-page.ts'
-import { startKefu, type KefuProcess } from './kefu-process.ts'
 
 type KefuWindow = { Kefu: (...args: unknown[]) => void; events: unknown[] }
 
-let kefu: KefuProcess
-let browser: Browser
+const env = useKefu()
 const hosts: HostPage[] = []
+afterAll(async () => {
+  for (const h of hosts) await h.close()
+})
 
 async function demoUserToken(user: string): Promise<string> {
-  const res = await fetch(`${kefu.url}/demo/api/identify-token?user=${user}`)
+  const res = await fetch(`${env.kefu.url}/demo/api/identify-token?user=${user}`)
   return ((await res.json()) as { userToken: string }).userToken
 }
 
 async function host(opts: Parameters<typeof startHostPage>[1]) {
-  const h = await startHostPage(kefu.url, opts)
+  const h = await startHostPage(env.kefu.url, opts)
   hosts.push(h)
   return h
 }
 
 const isChinese = (s: string | null) => /[\u4e00-\u9fff]/.test(s ?? '')
 
-beforeAll(async () => {
-  kefu = await startKefu()
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  for (const h of hosts) await h.close()
-  await kefu?.stop()
-})
-
 describe('the page API', () => {
   it('calls made before the loader arrived run in order once it has', async () => {
     const h = await host({
       before: `Kefu('on','open',function(){events.push('open')});Kefu('on','close',function(){events.push('close')});Kefu('setLocale','zh-CN');Kefu('open')`,
     })
-    const page = await newPage(browser)
+    const page = await newPage(env.browser)
     await page.goto(h.url)
     const chat = chatFrame(page)
     await chat.getByTestId('composer').waitFor()
@@ -59,8 +49,8 @@ describe('the page API', () => {
   })
 
   it('speaks Chinese to a browser set to Chinese', async () => {
-    const page = await newPage(browser, { locale: 'zh-CN' })
-    await page.goto(`${kefu.url}/chat?site=demo`)
+    const page = await newPage(env.browser, { locale: 'zh-CN' })
+    await page.goto(`${env.kefu.url}/chat?site=demo`)
     await page.getByTestId('composer').waitFor()
     expect(isChinese(await page.getByTestId('composer').getAttribute('placeholder'))).toBe(true)
     await page.context().close()
@@ -70,16 +60,13 @@ describe('the page API', () => {
     const h = await host({
       after: `Kefu('on','message',function(m){events.push(['message',m && m.text])});Kefu('on','unread',function(n){events.push(['unread',n])})`,
     })
-    const page = await newPage(browser)
-    await page.goto(h.url)
-    await page.getByTestId('kefu-launcher').click()
-    const chat = chatFrame(page)
-    await typeAndSend(chat.getByTestId('composer'), 'events please')
-    await visitorMessage(chat, 'events please', 'delivered').waitFor()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, h.url)
+    await visitorSends(chat, 'events please')
     await page.evaluate(() => (window as unknown as KefuWindow).Kefu('close'))
 
-    const agent = await agentSocket(kefu.url)
-    const conv = (await (await agentApi(kefu.url)).conversations()).conversations[0]!.id
+    const agent = await agentSocket(env.kefu.url)
+    const conv = (await (await agentApi(env.kefu.url)).conversations()).conversations[0]!.id
     agent.reply(conv, 'reply for the host page')
     await page.waitForFunction(() =>
       (window as unknown as KefuWindow).events.some((e) => Array.isArray(e) && e[0] === 'unread' && e[1] === 1),
@@ -105,24 +92,20 @@ describe('the page API', () => {
   })
 
   it('identify links the visitor to the known user and their conversations on another device', async () => {
-    const h = await host({})
-    const laptop = await newPage(browser)
-    await laptop.goto(h.url)
-    await laptop.getByTestId('kefu-launcher').click()
-    await typeAndSend(chatFrame(laptop).getByTestId('composer'), 'before sign-in')
-    await visitorMessage(chatFrame(laptop), 'before sign-in', 'delivered').waitFor()
+    const h = env.host
+    const laptop = await newPage(env.browser)
+    await visitorSends(await openWidget(laptop, h.url), 'before sign-in')
     const token = await demoUserToken('alice')
     await laptop.evaluate((t) => (window as unknown as KefuWindow).Kefu('identify', { token: t }), token)
-    await typeAndSend(chatFrame(laptop).getByTestId('composer'), 'from my laptop')
-    await visitorMessage(chatFrame(laptop), 'from my laptop', 'delivered').waitFor()
+    await visitorSends(chatFrame(laptop), 'from my laptop')
 
-    const api = await agentApi(kefu.url)
+    const api = await agentApi(env.kefu.url)
     const conv = (await api.conversations()).conversations.find((c) => c.id)!
     const { visitor } = await api.conversation(conv.id)
     expect(visitor.userId).toBe('alice')
 
     // Another device: a fresh browser with nothing stored, signed in as the same user.
-    const phone = await newPage(browser, { viewport: { width: 390, height: 844 } })
+    const phone = await newPage(env.browser, { viewport: { width: 390, height: 844 } })
     await phone.goto(h.url)
     await phone.evaluate(async (t) => (window as unknown as KefuWindow).Kefu('identify', { token: t }), await demoUserToken('alice'))
     await phone.getByTestId('kefu-launcher').click()
@@ -133,12 +116,9 @@ describe('the page API', () => {
   })
 
   it('a forged token is refused and changes nothing', async () => {
-    const h = await host({})
-    const page = await newPage(browser)
-    await page.goto(h.url)
-    await page.getByTestId('kefu-launcher').click()
-    await typeAndSend(chatFrame(page).getByTestId('composer'), 'anonymous and staying so')
-    await visitorMessage(chatFrame(page), 'anonymous and staying so', 'delivered').waitFor()
+    const h = env.host
+    const page = await newPage(env.browser)
+    await visitorSends(await openWidget(page, h.url), 'anonymous and staying so')
     const real = await demoUserToken('bob')
     const [head, body] = real.split('.')
     const forged = `${head}.${body}.${'A'.repeat(43)}`
@@ -148,7 +128,7 @@ describe('the page API', () => {
     await page.reload()
     await page.getByTestId('kefu-launcher').click()
     await visitorMessage(chatFrame(page), 'anonymous and staying so', 'delivered').waitFor()
-    const api = await agentApi(kefu.url)
+    const api = await agentApi(env.kefu.url)
     const conv = (await api.conversations()).conversations[0]!
     expect((await api.conversation(conv.id)).visitor.userId).toBeNull()
     await page.context().close()
@@ -156,12 +136,9 @@ describe('the page API', () => {
 
   it('setAttributes reaches the agent', async () => {
     const h = await host({ after: `Kefu('setAttributes',{plan:'gold',cart:3})` })
-    const page = await newPage(browser)
-    await page.goto(h.url)
-    await page.getByTestId('kefu-launcher').click()
-    await typeAndSend(chatFrame(page).getByTestId('composer'), 'with attributes')
-    await visitorMessage(chatFrame(page), 'with attributes', 'delivered').waitFor()
-    const api = await agentApi(kefu.url)
+    const page = await newPage(env.browser)
+    await visitorSends(await openWidget(page, h.url), 'with attributes')
+    const api = await agentApi(env.kefu.url)
     const conv = (await api.conversations()).conversations[0]!
     expect((await api.conversation(conv.id)).visitor.attributes).toMatchObject({ plan: 'gold', cart: 3 })
     await page.context().close()

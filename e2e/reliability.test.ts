@@ -1,30 +1,15 @@
-import type { Browser, CDPSession, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CDPSession } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { agentSocket } from './agent-socket.ts'
-import { launch, newPage } from './browser.ts'
-import { agentApi, chatFrame, typeAndSend, visitorMessage } from './flows.ts'
-import { startHostPage, type HostPage } from './host-page.ts'
-import { startKefu, type KefuProcess } from './kefu-process.ts'
+import { newPage } from './browser.ts'
+import { useKefu } from './fixture.ts'
+import { agentApi, chatFrame, openWidget, typeAndSend, visitorMessage, visitorSends } from './flows.ts'
 
-let kefu: KefuProcess
-let host: HostPage
-let browser: Browser
-
-beforeAll(async () => {
-  kefu = await startKefu()
-  host = await startHostPage(kefu.url)
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await host?.close()
-  await kefu?.stop()
-})
+const env = useKefu()
 
 /** Every visitor message of the one conversation holding `marker`, in seq order, as the server stores it. */
 async function storedTexts(marker: string): Promise<string[]> {
-  const api = await agentApi(kefu.url)
+  const api = await agentApi(env.kefu.url)
   for (const c of (await api.conversations()).conversations) {
     const { messages } = await api.messages(c.id)
     if (messages.some((m) => m.text.includes(marker))) return messages.filter((m) => m.sender === 'visitor').map((m) => m.text)
@@ -32,18 +17,11 @@ async function storedTexts(marker: string): Promise<string[]> {
   return []
 }
 
-async function openChat(page: Page, url = host.url) {
-  await page.goto(url)
-  await page.getByTestId('kefu-launcher').click()
-  return chatFrame(page)
-}
-
 describe('nothing typed is lost or sent twice', () => {
   it('history survives a reload and a navigation', async () => {
-    const page = await newPage(browser)
-    const chat = await openChat(page)
-    await typeAndSend(chat.getByTestId('composer'), 'reload-1 keep me')
-    await visitorMessage(chat, 'reload-1 keep me', 'delivered').waitFor()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, env.host.url)
+    await visitorSends(chat, 'reload-1 keep me')
     await page.reload()
     await page.getByTestId('kefu-launcher').click()
     await visitorMessage(chatFrame(page), 'reload-1 keep me').waitFor()
@@ -54,12 +32,11 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it("the conversation comes back when the chat's own storage is wiped (the host page keeps the session)", async () => {
-    const page = await newPage(browser)
-    const chat = await openChat(page)
-    await typeAndSend(chat.getByTestId('composer'), 'wiped-1 still mine')
-    await visitorMessage(chat, 'wiped-1 still mine', 'delivered').waitFor()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, env.host.url)
+    await visitorSends(chat, 'wiped-1 still mine')
     const cdp: CDPSession = await page.context().newCDPSession(page)
-    await cdp.send('Storage.clearDataForOrigin', { origin: kefu.url, storageTypes: 'all' })
+    await cdp.send('Storage.clearDataForOrigin', { origin: env.kefu.url, storageTypes: 'all' })
     await page.reload()
     await page.getByTestId('kefu-launcher').click()
     await visitorMessage(chatFrame(page), 'wiped-1 still mine').waitFor()
@@ -67,10 +44,9 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it('two messages typed offline arrive once each, in order, when the network is back', async () => {
-    const page = await newPage(browser)
-    const chat = await openChat(page)
-    await typeAndSend(chat.getByTestId('composer'), 'offline-0 online first')
-    await visitorMessage(chat, 'offline-0', 'delivered').waitFor()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, env.host.url)
+    await visitorSends(chat, 'offline-0 online first')
     await page.context().setOffline(true)
     await typeAndSend(chat.getByTestId('composer'), 'offline-1 first')
     await typeAndSend(chat.getByTestId('composer'), 'offline-2 second')
@@ -83,15 +59,14 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it('a server killed with kill -9 mid-conversation: clients reconnect by themselves and nothing acked is lost', async () => {
-    const page = await newPage(browser)
-    const chat = await openChat(page)
-    await typeAndSend(chat.getByTestId('composer'), 'kill-1 acked before the crash')
-    await visitorMessage(chat, 'kill-1', 'delivered').waitFor()
-    const agent = await agentSocket(kefu.url)
-    await kefu.kill9()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, env.host.url)
+    await visitorSends(chat, 'kill-1 acked before the crash')
+    const agent = await agentSocket(env.kefu.url)
+    await env.kefu.kill9()
     await chat.getByTestId('conn-banner').waitFor()
     await typeAndSend(chat.getByTestId('composer'), 'kill-2 typed while the server was down')
-    await kefu.start()
+    await env.kefu.start()
     await visitorMessage(chat, 'kill-2', 'delivered').waitFor({ timeout: 30_000 })
     await chat.getByTestId('conn-banner').waitFor({ state: 'hidden' })
     expect(await storedTexts('kill-1')).toEqual(['kill-1 acked before the crash', 'kill-2 typed while the server was down'])
@@ -100,10 +75,9 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it('a tab coming back to the foreground or online checks its socket at once', async () => {
-    const page = await newPage(browser)
-    const chat = await openChat(page)
-    await typeAndSend(chat.getByTestId('composer'), 'wake-1')
-    await visitorMessage(chat, 'wake-1', 'delivered').waitFor()
+    const page = await newPage(env.browser)
+    const chat = await openWidget(page, env.host.url)
+    await visitorSends(chat, 'wake-1')
     const frame = page.frames().find((f) => f.url().includes('/chat'))!
     const pings = await frame.evaluate(async () => {
       // Count application pings sent after the page says it is visible again.
@@ -128,9 +102,9 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it('a new visitor opening two tabs at the same moment is one visitor with one conversation', async () => {
-    const context = await browser.newContext({ locale: 'en-US' })
+    const context = await env.browser.newContext({ locale: 'en-US' })
     const [a, b] = await Promise.all([context.newPage(), context.newPage()])
-    await Promise.all([a.goto(`${kefu.url}/chat?site=demo`), b.goto(`${kefu.url}/chat?site=demo`)])
+    await Promise.all([a.goto(`${env.kefu.url}/chat?site=demo`), b.goto(`${env.kefu.url}/chat?site=demo`)])
     await typeAndSend(a.getByTestId('composer'), 'twin-A')
     await typeAndSend(b.getByTestId('composer'), 'twin-B')
     await b.locator('[data-testid=message][data-sender=visitor]').filter({ hasText: 'twin-A' }).waitFor()
@@ -139,12 +113,12 @@ describe('nothing typed is lost or sent twice', () => {
   })
 
   it('two tabs of one visitor see the same conversation, and racing first messages open one conversation', async () => {
-    const context = await browser.newContext({ locale: 'en-US' })
+    const context = await env.browser.newContext({ locale: 'en-US' })
     const a = await context.newPage()
-    const chatA = await openChat(a)
+    const chatA = await openWidget(a, env.host.url)
     await chatA.getByTestId('composer').waitFor()
     const b = await context.newPage()
-    const chatB = await openChat(b)
+    const chatB = await openWidget(b, env.host.url)
     await chatB.getByTestId('composer').waitFor()
     await Promise.all([
       typeAndSend(chatA.getByTestId('composer'), 'race-A from tab A'),

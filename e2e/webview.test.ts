@@ -1,26 +1,14 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launch, newPage } from './browser.ts'
+import { describe, expect, it } from 'vitest'
+import { newPage } from './browser.ts'
+import { useKefu } from './fixture.ts'
 import { typeAndSend } from './flows.ts'
-import { startKefu, type KefuProcess } from './kefu-process.ts'
 
-let kefu: KefuProcess
-let browser: Browser
-
-beforeAll(async () => {
-  kefu = await startKefu()
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await kefu?.stop()
-})
+const env = useKefu()
 
 describe('/chat?site=KEY opened directly, as a native WebView does', () => {
   it('fills a phone screen and chats', async () => {
-    const page = await newPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
-    await page.goto(`${kefu.url}/chat?site=demo`)
+    const page = await newPage(env.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+    await page.goto(`${env.kefu.url}/chat?site=demo`)
     const composer = page.getByTestId('composer')
     await composer.waitFor()
     const box = (await composer.boundingBox())!
