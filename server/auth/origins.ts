@@ -24,7 +24,7 @@ export function originAllowed(origin: string, allowlist: readonly string[]): boo
   return false
 }
 
-const ORIGIN_ENTRY = /^https?:\/\/[a-z0-9.-]+(:(\d{1,5}|\*))?$/
+const ORIGIN_ENTRY = /^https?:\/\/([a-z0-9.-]+|\[[0-9a-f:]+\])(:(\d{1,5}|\*))?$/
 
 /** A well-formed allowlist entry (it ends up in a CSP header, so nothing else may pass), lower-cased, or null. */
 export function parseOriginEntry(entry: string): string | null {

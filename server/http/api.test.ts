@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { get } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { sign } from 'hono/jwt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -255,6 +257,27 @@ describe('browser routes', () => {
     expect(consolePage.headers.get('content-security-policy')).toMatch(/frame-ancestors 'self'$/)
     expect((await api(server, '/demo')).body).toContain('Demo Shop')
     expect((await api(server, '/', { redirect: 'manual' })).headers.get('location')).toBe('/demo')
+  })
+
+  it('sends text files gzipped to clients that accept it, as the size budgets assume', async () => {
+    const script = `/* widget */ ${'console.log("kefu 客服");\n'.repeat(200)}`
+    writeFileSync(join(server.config.distDir, 'widget.js'), script)
+    const raw = (accept: string) =>
+      new Promise<{ encoding: string | undefined; vary: string | undefined; body: Buffer }>((done, fail) => {
+        get(`${server.url}/widget.js`, { headers: { 'accept-encoding': accept } }, (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (d: Buffer) => chunks.push(d))
+          res.on('end', () => done({ encoding: res.headers['content-encoding'], vary: res.headers.vary, body: Buffer.concat(chunks) }))
+        }).on('error', fail)
+      })
+    const zipped = await raw('gzip, deflate, br')
+    expect(zipped.encoding).toBe('gzip')
+    expect(zipped.vary).toBe('Accept-Encoding')
+    expect(zipped.body.length).toBeLessThan(Buffer.byteLength(script) / 10)
+    expect(gunzipSync(zipped.body).toString()).toBe(script)
+    const plain = await raw('identity')
+    expect(plain.encoding).toBeUndefined()
+    expect(plain.body.toString()).toBe(script)
   })
 
   it('refuses path traversal', async () => {

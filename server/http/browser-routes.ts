@@ -3,7 +3,8 @@ import { Hono, type Context } from 'hono'
 import { sign } from 'hono/jwt'
 import { openSecret } from '../auth/secrets.ts'
 import type { Deps } from '../deps.ts'
-import { readStatic } from './static-files.ts'
+import { parseOriginEntry } from '../auth/origins.ts'
+import { createStaticFiles } from './static-files.ts'
 
 export const DEMO_SITE_KEY = 'demo'
 /** The demo shop's pretend users, signed in by its pretend backend. */
@@ -25,7 +26,7 @@ const csp = (frameAncestors: readonly string[]): string =>
   ].join('; ')
 
 /** CSP sources must not carry quotes, spaces or semicolons; anything odd in an allowlist is dropped. */
-const safeSources = (list: readonly string[]): string[] => list.filter((s) => /^https?:\/\/[a-z0-9.\-[\]:*]+$/i.test(s))
+const safeSources = (list: readonly string[]): string[] => list.flatMap((s) => parseOriginEntry(s) ?? [])
 
 /** /widget.js, /chat, /console and (with the demo on) /demo, from dist/ and demo/. */
 export function createBrowserRoutes(deps: Deps): Hono {
@@ -38,10 +39,15 @@ export function createBrowserRoutes(deps: Deps): Hono {
     c.header('Referrer-Policy', 'no-referrer')
   })
 
+  const readStatic = createStaticFiles()
   const file = async (c: Context, root: string, rel: string, cache: string, missing: 404 | 503, extra: Record<string, string> = {}) => {
     const found = await readStatic(root, rel)
     if (!found) return missing === 503 ? c.text(NOT_BUILT, 503) : c.text('Not found\n', 404)
-    return c.body(new Uint8Array(found.body), 200, { 'Content-Type': found.type, 'Cache-Control': cache, ...extra })
+    const headers: Record<string, string> = { 'Content-Type': found.type, 'Cache-Control': cache, ...extra }
+    if (!found.gzip) return c.body(found.body, 200, headers)
+    headers.Vary = 'Accept-Encoding'
+    if (!/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) return c.body(found.body, 200, headers)
+    return c.body(found.gzip, 200, { ...headers, 'Content-Encoding': 'gzip' })
   }
 
   app.get('/', (c) => c.redirect(deps.config.demo ? '/demo' : '/console', 302))
