@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import {
   $conversationList,
   $conversations,
-  mergeConversation,
   noteMessages,
   noteRead,
   replaceOpen,
@@ -11,6 +10,7 @@ import {
   unreadCount,
   upsertConversations,
 } from './conversations.ts'
+import { mergeConversation } from '../../widget/merge.ts'
 import { conv, msg } from './test-fixtures.ts'
 
 const ids = () => $conversationList.get().map((e) => e.conv.id)

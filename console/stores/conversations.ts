@@ -1,5 +1,6 @@
 import { atom, computed } from 'nanostores'
 import type { Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
+import { mergeConversation } from '../../widget/merge.ts'
 
 /**
  * The conversation list: every conversation the agent has seen (welcome, REST lists, live frames),
@@ -18,21 +19,6 @@ export const UNREAD_SCAN_MAX = 100
 
 export const $conversations = atom<ConvEntries>({})
 export const $statusFilter = atom<ConversationStatus>('open')
-
-/** Newer facts win field by field: seq and read cursors never go back, status follows `updatedAt`. */
-export function mergeConversation(prev: Conversation | undefined, next: Conversation): Conversation {
-  if (!prev) return next
-  const newerLast = next.lastSeq >= prev.lastSeq
-  const newerState = next.updatedAt >= prev.updatedAt
-  return {
-    ...(newerState ? next : prev),
-    lastSeq: Math.max(prev.lastSeq, next.lastSeq),
-    lastMessage: newerLast ? next.lastMessage : prev.lastMessage,
-    visitorReadSeq: Math.max(prev.visitorReadSeq, next.visitorReadSeq),
-    agentReadSeq: Math.max(prev.agentReadSeq, next.agentReadSeq),
-    updatedAt: Math.max(prev.updatedAt, next.updatedAt),
-  }
-}
 
 function pruneSenders(senders: Readonly<Record<number, Sender>>, readSeq: number): Readonly<Record<number, Sender>> {
   let changed = false

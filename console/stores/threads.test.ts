@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeMessages } from './threads.ts'
+import { mergeMessages } from '../../widget/merge.ts'
 import { msg } from './test-fixtures.ts'
 
 const seqs = (list: readonly { seq: number }[]) => list.map((m) => m.seq)

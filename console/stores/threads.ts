@@ -1,5 +1,6 @@
 import { map } from 'nanostores'
 import type { Message } from '../../protocol/index.ts'
+import { mergeMessages } from '../../widget/merge.ts'
 import { api } from '../lib/api.ts'
 import { MessagesResponseSchema } from '../lib/schemas.ts'
 import { $conversations, noteMessages } from './conversations.ts'
@@ -28,26 +29,6 @@ export const CATCH_UP_PAGES_MAX = 20
 const EMPTY: Thread = { items: [], loaded: false, loading: false, failed: false, hasOlder: false, stale: false }
 
 export const $threads = map<Record<string, Thread>>({})
-
-/** Merge by id, order by seq. The common case (newer messages at the end) appends without sorting. */
-export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): readonly Message[] {
-  if (incoming.length === 0) return list
-  const byId = new Map<string, Message>()
-  for (const m of list) byId.set(m.id, m)
-  let appendOnly = true
-  let lastSeq = list.at(-1)?.seq ?? -1
-  const added: Message[] = []
-  for (const m of incoming) {
-    if (byId.has(m.id)) continue
-    byId.set(m.id, m)
-    added.push(m)
-    if (m.seq <= lastSeq) appendOnly = false
-    lastSeq = Math.max(lastSeq, m.seq)
-  }
-  if (added.length === 0) return list
-  if (appendOnly) return [...list, ...added]
-  return [...byId.values()].sort((a, b) => a.seq - b.seq)
-}
 
 export function threadOf(id: string): Thread {
   return $threads.get()[id] ?? EMPTY

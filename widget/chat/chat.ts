@@ -14,7 +14,8 @@ import { backoffDelay, createConnection } from '../connection.ts'
 import { api, checked, isApiError } from './api.ts'
 import { postToHost } from './embed.ts'
 import { EMBED, SITE, wsUrl } from './env.ts'
-import { mergeConversation, mergeMessages, newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
+import { mergeConversation, mergeMessages } from '../merge.ts'
+import { newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
 import { createOutbox } from './outbox.ts'
 import { createPersist, idbBackend } from './persist.ts'
 import { $site, $visitor, adoptSession, currentToken, identifySession, openSession, type StoredSession } from './session.ts'
@@ -35,7 +36,7 @@ const RETRYABLE: readonly ErrorCode[] = [ErrorCode.RateLimited, ErrorCode.NotRea
 export const persist = createPersist(idbBackend(`kefu-${SITE}`))
 
 export const $convs = atom<Record<string, Conversation>>({})
-export const $messages = atom<Record<string, Message[]>>({})
+export const $messages = atom<Record<string, readonly Message[]>>({})
 export const $typing = atom<{ name: string | null } | null>(null)
 /** The panel is open (always, outside an iframe). */
 export const $open = atom(!EMBED)

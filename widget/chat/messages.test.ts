@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Conversation, Message } from '../../protocol/index.ts'
-import { mergeConversation, mergeMessages, newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
+import { mergeConversation, mergeMessages } from '../merge.ts'
+import { newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
 
 const msg = (seq: number, sender: Message['sender'] = 'visitor', extra: Partial<Message> = {}): Message => ({
   id: `m${seq}`,
