@@ -12,6 +12,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   RateLimited: 'rate_limited',
   NotReady: 'not_ready',
+  /** A bot script or experiment file that does not validate; the body lists line-numbered errors. */
+  InvalidScript: 'invalid_script',
   Internal: 'internal',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { ErrorCode } from './codes.ts'
 import { LIMITS, PROTOCOL_VERSION } from './limits.ts'
-import { ConversationSchema, MessageSchema, SideSchema } from './models.ts'
+import { BotTurnSchema, ConversationSchema, MessageSchema, SideSchema } from './models.ts'
 
 const RequestId = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.requestIdMax))
 const ConvId = v.pipe(v.string(), v.minLength(1), v.maxLength(64))
@@ -34,6 +34,8 @@ export const ClientFrameSchema = v.variant('type', [
   /** Moves the sender's read cursor forward (never back). */
   v.object({ type: v.literal('read'), conv: ConvId, seq: Seq }),
   v.object({ type: v.literal('ping'), id: RequestId }),
+  /** Visitor only: rate the conversation 1 to 5 (a later rating replaces an earlier one). */
+  v.object({ type: v.literal('rate'), conv: ConvId, score: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5)) }),
 ])
 export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>
 
@@ -68,6 +70,10 @@ export const ServerFrameSchema = v.variant('type', [
   v.object({ type: v.literal('typing'), conv: ConvId, side: SideSchema, on: v.boolean(), name: v.nullable(v.string()) }),
   v.object({ type: v.literal('read'), conv: ConvId, side: SideSchema, seq: Seq }),
   v.object({ type: v.literal('pong'), id: RequestId }),
+  /** Agents only: what the bot made of a visitor message and what it did. */
+  v.object({ type: v.literal('bot'), turn: BotTurnSchema }),
+  /** Agents only: the bot handed a conversation to a person (notify); the `conversation` frame carries the state. */
+  v.object({ type: v.literal('handoff'), conv: ConvId, reason: v.string(), at: v.number() }),
   v.object({ type: v.literal('error'), id: v.nullable(v.string()), code: ErrorCodeSchema, message: v.string() }),
 ])
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>

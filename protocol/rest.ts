@@ -3,6 +3,8 @@ import type { ErrorCode } from './codes.ts'
 import { LIMITS } from './limits.ts'
 import {
   AgentSchema,
+  BotTurnSchema,
+  HolderSchema,
   AttributesSchema,
   ConversationSchema,
   ConversationStatusSchema,
@@ -97,3 +99,41 @@ export type ConversationResponse = {
 
 /** GET /api/sites/:key/public → what the widget needs to draw itself (no auth). */
 export type SitePublicResponse = { site: v.InferOutput<typeof SiteSchema> }
+
+/** POST /api/conversations/:id/holder (agent): take over from the bot (`human`) or hand back (`bot`). */
+export const HolderRequestSchema = v.object({ holder: HolderSchema })
+export type HolderRequest = v.InferOutput<typeof HolderRequestSchema>
+/** Answers of /resolve, /reopen and /holder. */
+export type ConversationChangeResponse = { conversation: v.InferOutput<typeof ConversationSchema> }
+
+/** GET /api/conversations/:id/bot (agent) → the bot's turns in this conversation, oldest first. */
+export type BotTurnsResponse = { turns: v.InferOutput<typeof BotTurnSchema>[] }
+
+/** A line-numbered problem in a bot script or experiment file. */
+export type ScriptErrorBody = { line: number; column: number; message: string }
+/** 422 answer to an invalid script upload: nothing changed, the old script keeps running. */
+export type InvalidScriptBody = ErrorBody & { errors: ScriptErrorBody[] }
+
+/** GET /api/sites/:key/bot (agent of the site) → the site's scripts and experiment. */
+export type BotOverviewResponse = {
+  variants: { variant: string; version: string | null; loadedAt: number | null; errors: ScriptErrorBody[] }[]
+  experiment: { name: string; weights: Record<string, number>; errors: ScriptErrorBody[] } | null
+}
+/** GET/PUT /api/sites/:key/bot/scripts/:variant (PUT: admins) and /bot/experiment; body and answer carry the source. */
+export const ScriptSourceSchema = v.object({ source: v.pipe(v.string(), v.maxLength(256 * 1024, 'script larger than 256 KB')) })
+export type ScriptSource = v.InferOutput<typeof ScriptSourceSchema>
+export type ScriptSourceResponse = { variant: string; version: string | null; source: string }
+
+/** GET /api/sites/:key/bot/stats (agent of the site) → per variant, side by side. */
+export type BotStatsResponse = {
+  experiment: string | null
+  variants: {
+    variant: string
+    conversations: number
+    /** Resolved while the bot held it, never handed off. */
+    resolvedByBot: number
+    handoffs: number
+    ratings: number
+    avgRating: number | null
+  }[]
+}
