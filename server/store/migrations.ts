@@ -84,6 +84,46 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (sender_id, cid)
   ) STRICT;
   `,
+  // 2: the bot. Who holds a conversation, why it was handed off, labels/team, A/B variant and rating;
+  // `bot` as a sender (SQLite cannot change a CHECK in place, so messages is rebuilt); the bot's turns.
+  `
+  ALTER TABLE conversations ADD COLUMN holder TEXT NOT NULL DEFAULT 'human' CHECK (holder IN ('bot', 'human'));
+  ALTER TABLE conversations ADD COLUMN handoff_reason TEXT;
+  ALTER TABLE conversations ADD COLUMN handoff_at INTEGER;
+  ALTER TABLE conversations ADD COLUMN handoffs INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE conversations ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE conversations ADD COLUMN team TEXT;
+  ALTER TABLE conversations ADD COLUMN experiment TEXT;
+  ALTER TABLE conversations ADD COLUMN variant TEXT;
+  ALTER TABLE conversations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
+  CREATE INDEX conversations_experiment ON conversations(site_key, experiment, variant);
+
+  CREATE TABLE messages_v2 (
+    id TEXT PRIMARY KEY,
+    conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    cid TEXT NOT NULL,
+    sender TEXT NOT NULL CHECK (sender IN ('visitor', 'agent', 'bot', 'system')),
+    sender_id TEXT NOT NULL,
+    sender_name TEXT,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    UNIQUE (conv_id, seq),
+    UNIQUE (sender_id, cid)
+  ) STRICT;
+  INSERT INTO messages_v2 SELECT id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_v2 RENAME TO messages;
+
+  CREATE TABLE bot_turns (
+    msg_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    conv_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    ts INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX bot_turns_conv ON bot_turns(conv_id, seq);
+  `,
 ]
 
 /** Runs the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

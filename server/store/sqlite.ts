@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
-import type { Attributes, Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
+import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Message, Sender, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { migrate } from './migrations.ts'
@@ -10,6 +10,7 @@ import {
   type AgentRecord,
   type AppendInput,
   type AppendResult,
+  type ConversationPatch,
   type MergeResult,
   type SiteRecord,
   type Store,
@@ -33,6 +34,8 @@ type ConvRow = {
   id: string; site_key: string; visitor_id: string; visitor_name: string | null; status: ConversationStatus
   last_seq: number; visitor_read_seq: number; agent_read_seq: number
   last_text: string | null; last_sender: Sender | null; last_ts: number | null; created_at: number; updated_at: number
+  holder: Holder; handoff_reason: string | null; handoff_at: number | null; labels: string; team: string | null
+  variant: string | null; rating: number | null
 }
 type MessageRow = { id: string; conv_id: string; seq: number; cid: string; sender: Sender; sender_id: string; sender_name: string | null; text: string; ts: number }
 
@@ -57,6 +60,9 @@ const toConv = (r: ConvRow): Conversation => ({
   lastSeq: r.last_seq, visitorReadSeq: r.visitor_read_seq, agentReadSeq: r.agent_read_seq,
   lastMessage: r.last_text !== null && r.last_sender !== null && r.last_ts !== null
     ? { text: r.last_text, sender: r.last_sender, ts: r.last_ts } : null,
+  holder: r.holder,
+  handoff: r.handoff_reason !== null && r.handoff_at !== null ? { reason: r.handoff_reason, at: r.handoff_at } : null,
+  labels: JSON.parse(r.labels) as string[], team: r.team, variant: r.variant, rating: r.rating,
   createdAt: r.created_at, updatedAt: r.updated_at,
 })
 const toMessage = (r: MessageRow): Message => ({
@@ -117,8 +123,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`),
     openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`),
     insertConvIfNone: db.prepare(
-      `INSERT INTO conversations (id, site_key, visitor_id, status, created_at, updated_at)
-       VALUES (?, ?, ?, 'open', ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO conversations (id, site_key, visitor_id, status, holder, created_at, updated_at)
+       VALUES (?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     convsOfVisitor: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? ORDER BY c.updated_at DESC, c.id`),
     convsOfSites: db.prepare<[{ sites: string; status: string | null; limit: number }], ConvRow>(
@@ -126,6 +132,25 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
        ORDER BY c.updated_at DESC, c.id LIMIT @limit`,
     ),
     setStatus: db.prepare('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?'),
+    patchConv: db.prepare(
+      `UPDATE conversations SET holder = coalesce(@holder, holder),
+         handoff_reason = coalesce(@reason, handoff_reason), handoff_at = coalesce(@at, handoff_at),
+         handoffs = handoffs + (@reason IS NOT NULL), labels = @labels,
+         team = CASE WHEN @setTeam THEN @team ELSE team END,
+         experiment = CASE WHEN @variant IS NOT NULL THEN @experiment ELSE experiment END, variant = coalesce(@variant, variant),
+         rating = coalesce(@rating, rating), updated_at = @now
+       WHERE id = @id`,
+    ),
+    botStats: db.prepare<[{ site: string; experiment: string | null }], { variant: string; conversations: number; resolved_by_bot: number; handed_off: number; ratings: number; avg_rating: number | null }>(
+      `SELECT variant, count(*) AS conversations,
+         sum(status = 'resolved' AND holder = 'bot' AND handoffs = 0) AS resolved_by_bot,
+         sum(handoffs > 0) AS handed_off, count(rating) AS ratings, avg(rating) AS avg_rating
+       FROM conversations WHERE site_key = @site AND variant IS NOT NULL AND experiment IS @experiment
+       GROUP BY variant ORDER BY variant`,
+    ),
+    upsertTurn: db.prepare('INSERT OR REPLACE INTO bot_turns (msg_id, conv_id, seq, data, ts) VALUES (?, ?, ?, ?, ?)'),
+    turnsOf: db.prepare<[string], { data: string }>('SELECT data FROM bot_turns WHERE conv_id = ? ORDER BY seq'),
+    holderOf: db.prepare<[string], { holder: Holder }>('SELECT holder FROM conversations WHERE id = ?'),
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
@@ -162,6 +187,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (existing) {
       const row = q.convById.get(existing.conv_id)!
       return { ok: true, value: { message: toMessage(existing), duplicate: true, conversation: toConv(row) } }
+    }
+    if (input.ifHolder !== undefined && q.holderOf.get(input.conv)?.holder !== input.ifHolder) {
+      return { ok: false, error: new ConflictError(`conversation is not held by ${input.ifHolder}`) }
     }
     const row = q.bumpSeq.get(input.text.slice(0, LAST_TEXT_MAX), input.sender, input.ts, input.ts, input.conv)
     if (!row) return { ok: false, error: new NotFoundError(`conversation ${input.conv}`) }
@@ -220,7 +248,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return { visitor: toVisitor(q.visitorById.get(intoId)!), moved, resolved }
   })
 
-  const getOrCreate = db.transaction((visitorId: string, now: number) => {
+  const getOrCreate = db.transaction((visitorId: string, now: number, holder: Holder) => {
     const open = q.openConvOf.get(visitorId)
     if (open) return { conversation: toConv(open), created: false }
     const visitor = q.visitorById.get(visitorId)
@@ -228,7 +256,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const id = newId('c')
     // ON CONFLICT DO NOTHING + re-read: the partial unique index keeps one open conversation even if another
     // connection (another process on the same file) raced us.
-    const info = q.insertConvIfNone.run(id, visitor.site_key, visitorId, now, now)
+    const info = q.insertConvIfNone.run(id, visitor.site_key, visitorId, holder, now, now)
     return { conversation: toConv(q.openConvOf.get(visitorId)!), created: info.changes === 1 }
   })
 
@@ -241,6 +269,28 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     }
     q.setStatus.run(status, now, id)
     return conv(id)
+  })
+
+  const patchTx = db.transaction((id: string, patch: ConversationPatch, now: number) => {
+    const before = q.convById.get(id)
+    if (!before) throw new NotFoundError(`conversation ${id}`)
+    const labels = [...new Set([...(JSON.parse(before.labels) as string[]), ...(patch.addLabels ?? [])])]
+    const changes = {
+      holder: patch.holder !== undefined && patch.holder !== before.holder ? patch.holder : null,
+      reason: patch.handoff?.reason ?? null,
+      at: patch.handoff?.at ?? null,
+      labels: JSON.stringify(labels),
+      setTeam: patch.team !== undefined && patch.team !== before.team ? 1 : 0,
+      team: patch.team ?? null,
+      experiment: patch.experiment?.name ?? null,
+      variant: patch.experiment && before.variant === null ? patch.experiment.variant : null,
+      rating: patch.rating !== undefined && patch.rating !== before.rating ? patch.rating : null,
+    }
+    const changed = changes.holder !== null || changes.reason !== null || changes.labels !== before.labels || changes.setTeam === 1
+      || changes.variant !== null || changes.rating !== null
+    if (!changed) return { conversation: toConv(before), changed }
+    q.patchConv.run({ id, now, ...changes })
+    return { conversation: conv(id), changed }
   })
 
   const readTx = db.transaction((id: string, side: Side, seq: number) => {
@@ -344,11 +394,26 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       q.setAttributes.run(JSON.stringify(merged), id)
       return toVisitor(q.visitorById.get(id)!)
     },
-    async getOrCreateOpenConversation(visitorId, now) {
+    async getOrCreateOpenConversation(visitorId, now, holder = 'human') {
       // Fast path without a write transaction: the common case is an existing open conversation.
       const open = q.openConvOf.get(visitorId)
       if (open) return { conversation: toConv(open), created: false }
-      return getOrCreate.immediate(visitorId, now)
+      return getOrCreate.immediate(visitorId, now, holder)
+    },
+    async updateConversation(id, patch, now) {
+      return patchTx.immediate(id, patch, now)
+    },
+    async botStats(site, experiment) {
+      return q.botStats.all({ site, experiment }).map((r) => ({
+        variant: r.variant, conversations: r.conversations, resolvedByBot: r.resolved_by_bot, handoffs: r.handed_off,
+        ratings: r.ratings, avgRating: r.avg_rating,
+      }))
+    },
+    async saveBotTurn(turn) {
+      q.upsertTurn.run(turn.msgId, turn.conv, turn.seq, JSON.stringify(turn), turn.ts)
+    },
+    async listBotTurns(convId) {
+      return q.turnsOf.all(convId).map((r) => JSON.parse(r.data) as BotTurn)
     },
     async getConversation(id) {
       const row = q.convById.get(id)

@@ -1,4 +1,4 @@
-import type { Attributes, Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
+import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Message, Sender, Side } from '../../protocol/index.ts'
 
 /** A site as stored. `secretEnc` is the site secret encrypted at rest (see auth/secret-box.ts). */
 export type SiteRecord = {
@@ -41,7 +41,24 @@ export type AppendInput = {
   cid: string
   text: string
   ts: number
+  /** Store the message only while the conversation has this holder (the bot never answers once a human holds it); else ConflictError. */
+  ifHolder?: Holder
 }
+
+/** What the bot (or an agent) changes on a conversation besides status. Labels are added, never removed here. */
+export type ConversationPatch = {
+  holder?: Holder
+  /** Records a hand-off: reason and time, and counts it. */
+  handoff?: { reason: string; at: number }
+  addLabels?: string[]
+  team?: string | null
+  /** The A/B assignment, set once on the bot's first turn. */
+  experiment?: { name: string | null; variant: string }
+  rating?: number
+}
+
+/** Per variant of a site's bot (one experiment, or all conversations when `experiment` is null). */
+export type VariantStats = { variant: string; conversations: number; resolvedByBot: number; handoffs: number; ratings: number; avgRating: number | null }
 
 /** `duplicate`: the (sender, cid) pair was stored before; `message` is the original. */
 export type AppendResult = { message: Message; duplicate: boolean; conversation: Conversation }
@@ -101,13 +118,21 @@ export interface Store {
   bumpTokenVersion(id: string): Promise<void>
   mergeAttributes(id: string, attributes: Attributes): Promise<VisitorRecord>
 
-  /** The visitor's open conversation, created if none; safe under concurrent callers. */
-  getOrCreateOpenConversation(visitorId: string, now: number): Promise<{ conversation: Conversation; created: boolean }>
+  /** The visitor's open conversation, created (with `holder`, default human) if none; safe under concurrent callers. */
+  getOrCreateOpenConversation(visitorId: string, now: number, holder?: Holder): Promise<{ conversation: Conversation; created: boolean }>
   getConversation(id: string): Promise<Conversation | null>
   listConversations(query: { sites: string[]; status?: ConversationStatus; limit: number }): Promise<Conversation[]>
   listVisitorConversations(visitorId: string): Promise<Conversation[]>
   /** Throws ConflictError when reopening would give the visitor two open conversations. */
   setConversationStatus(id: string, status: ConversationStatus, now: number): Promise<Conversation>
+
+  /** Applies `patch` in one write; `changed` is false when it changed nothing. */
+  updateConversation(id: string, patch: ConversationPatch, now: number): Promise<{ conversation: Conversation; changed: boolean }>
+  /** Per-variant counts of a site's bot conversations (for A/B tests). */
+  botStats(site: string, experiment: string | null): Promise<VariantStats[]>
+  /** Records what the bot made of a visitor message (one turn per message; a second write replaces it). */
+  saveBotTurn(turn: BotTurn): Promise<void>
+  listBotTurns(conv: string): Promise<BotTurn[]>
 
   /** Idempotent on (senderId, cid); resolves only after the message is committed. */
   append(input: AppendInput): Promise<AppendResult>
