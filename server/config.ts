@@ -50,6 +50,12 @@ export type Config = {
   /** Null: generate one on first start (and print it once). */
   adminPassword: string | null
   demo: boolean
+  /** With the demo on: give the demo site its assistant (a bot script seeded into `botDir`). */
+  demoBot: boolean
+  /** Bot scripts, one folder per site: `<site>/<variant>.yaml` and `<site>/experiment.yaml`; watched for edits. */
+  botDir: string
+  /** JSON file naming the plugins to load and their options (server/plugins/README.md); null: none (demo: the demo's). */
+  configFile: string | null
   /** Null: read or generate DATA_DIR/secret.key. */
   secret: string | null
   consoleOrigins: string[]
@@ -99,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: (env.KEFU_ADMIN_EMAIL ?? 'admin@kefu.local').trim().toLowerCase(),
     adminPassword: env.KEFU_ADMIN_PASSWORD ? env.KEFU_ADMIN_PASSWORD : null,
     demo: env.KEFU_DEMO !== '0',
+    demoBot: env.KEFU_DEMO_BOT !== '0',
+    botDir: resolve(env.KEFU_BOT_DIR ?? resolve(env.KEFU_DATA_DIR ?? './data', 'bots')),
+    configFile: env.KEFU_CONFIG ? resolve(env.KEFU_CONFIG) : null,
     secret: env.KEFU_SECRET ? env.KEFU_SECRET : null,
     consoleOrigins: listEnv(env.KEFU_CONSOLE_ORIGINS),
     logLevel,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Bot } from './bot/engine.ts'
 import type { Config } from './config.ts'
 import type { Metrics } from './metrics.ts'
 import type { ServerKeys } from './auth/secrets.ts'
@@ -17,4 +18,6 @@ export type Deps = {
   logger: Logger
   keys: ServerKeys
   metrics: Metrics
+  /** The sites' assistant; null until the server has built it (and in tools that run without one). */
+  bot: Bot | null
 }

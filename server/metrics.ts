@@ -6,6 +6,8 @@ export type Metrics = {
   messagesStored: Counter
   ackLatency: Histogram
   framesRejected: Counter<'code'>
+  botTurns: Counter<'variant'>
+  botHandoffs: Counter<'reason'>
 }
 
 /** One registry per server instance, so tests can run several servers in one process. */
@@ -23,5 +25,7 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
     framesRejected: new Counter({ name: 'kefu_frames_rejected_total', help: 'Inbound frames answered with an error, by code', labelNames: ['code'], registers: [registry] }),
+    botTurns: new Counter({ name: 'kefu_bot_turns_total', help: 'Visitor messages the bot handled, by script variant', labelNames: ['variant'], registers: [registry] }),
+    botHandoffs: new Counter({ name: 'kefu_bot_handoffs_total', help: 'Hand-offs from the bot to a person, by reason', labelNames: ['reason'], registers: [registry] }),
   }
 }

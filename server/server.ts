@@ -39,7 +39,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'kefu' } })
   const keys = deriveKeys(loadServerSecret(config.dataDir, config.secret))
   const store = createSqliteStore({ filename: join(config.dataDir, 'kefu.db'), sync: config.sqliteSync })
-  const deps: Deps = { store, config, hub: createHub(), clock: options.clock ?? systemClock, logger, keys, metrics: createMetrics({ defaults: options.config === undefined }) }
+  const deps: Deps = { store, config, hub: createHub(), clock: options.clock ?? systemClock, logger, keys, metrics: createMetrics({ defaults: options.config === undefined }), bot: null }
   const { generatedAdminPassword } = await seed(deps)
 
   const app = createApp(deps)

@@ -1,5 +1,8 @@
 import { Hono, type Context } from 'hono'
 import {
+  HolderRequestSchema,
+  type BotTurnsResponse,
+  type ConversationChangeResponse,
   ConversationsQuerySchema,
   ErrorCode,
   LIMITS,
@@ -16,7 +19,7 @@ import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { publicVisitor } from '../models.ts'
 import { ConflictError } from '../store/store.ts'
-import { apiError, parseQuery } from './errors.ts'
+import { apiError, parseBody, parseQuery } from './errors.ts'
 import { bearer, requireAgent, requireVisitor } from './guards.ts'
 
 /** /api/conversations/* */
@@ -74,6 +77,23 @@ export function createConversationsApi(deps: Deps): Hono {
   }
   app.post('/:id/resolve', setStatus('resolved'))
   app.post('/:id/reopen', setStatus('open'))
+
+  // Take over from the bot (`human`) or hand back to it (`bot`). Handing back needs a site with a script.
+  app.post('/:id/holder', async (c) => {
+    const current = await conversationFor(c, await asAgent(c))
+    const { holder } = await parseBody(c, HolderRequestSchema)
+    if (holder === 'bot' && deps.bot?.holderFor(current.site) !== 'bot') throw apiError(409, ErrorCode.Conflict, 'this site has no bot script')
+    const result = await deps.store.updateConversation(current.id, { holder }, deps.clock.now())
+    if (result.changed) broadcastConversation(deps, result.conversation)
+    const body: ConversationChangeResponse = { conversation: result.conversation }
+    return c.json(body)
+  })
+
+  app.get('/:id/bot', async (c) => {
+    const conversation = await conversationFor(c, await asAgent(c))
+    const body: BotTurnsResponse = { turns: await deps.store.listBotTurns(conversation.id) }
+    return c.json(body)
+  })
 
   return app
 }

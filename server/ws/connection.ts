@@ -99,6 +99,8 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
         return onRead(me, frame)
       case 'ping':
         return send({ type: 'pong', id: frame.id })
+      case 'rate':
+        return onRate(me, frame)
       default: {
         const never: never = frame
         throw new FrameError(ErrorCode.UnknownType, `unhandled frame ${String(never)}`)
@@ -174,6 +176,9 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
         // A visitor writing into a resolved conversation reopens it, unless another one is open already.
         try {
           conversation = await store.setConversationStatus(conversation.id, 'open', now)
+          // A new question after a resolve goes to the bot first again (when the site has one).
+          const holder = deps.bot?.holderFor(conversation.site) ?? 'human'
+          if (holder !== conversation.holder) conversation = (await store.updateConversation(conversation.id, { holder }, now)).conversation
           broadcastConversation(deps, conversation)
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error
@@ -185,9 +190,15 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
       // resolved since, rather than opening an empty new one.
       const stored = await store.getMessageByCid(me.visitor.id, frame.cid)
       if (stored) return send({ type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
-      const open = await store.getOrCreateOpenConversation(me.visitor.id, now)
+      const open = await store.getOrCreateOpenConversation(me.visitor.id, now, deps.bot?.holderFor(me.visitor.site) ?? 'human')
       conversation = open.conversation
       if (open.created) broadcastConversation(deps, conversation)
+    }
+    if (me.role === 'agent' && conversation.holder === 'bot') {
+      // An agent who replies takes the conversation over: the bot stops answering it.
+      const taken = await store.updateConversation(conversation.id, { holder: 'human' }, now)
+      conversation = taken.conversation
+      if (taken.changed) broadcastConversation(deps, conversation)
     }
     const sender = me.role === 'visitor'
       ? { sender: 'visitor' as const, senderId: me.visitor.id, senderName: me.visitor.name }
@@ -199,6 +210,14 @@ export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeCont
     if (result.duplicate) return
     metrics.messagesStored.inc()
     broadcastMessage(deps, message, result.conversation)
+    if (me.role === 'visitor') deps.bot?.onVisitorMessage(message, result.conversation)
+  }
+
+  async function onRate(me: Identity, frame: ClientFrameOf<'rate'>): Promise<void> {
+    if (me.role !== 'visitor') throw new FrameError(ErrorCode.Forbidden, 'only the visitor rates a conversation')
+    const conversation = await conversationFor(me, frame.conv)
+    const result = await store.updateConversation(conversation.id, { rating: frame.score }, deps.clock.now())
+    if (result.changed) broadcastConversation(deps, result.conversation)
   }
 
   async function onTyping(me: Identity, frame: ClientFrameOf<'typing'>): Promise<void> {
