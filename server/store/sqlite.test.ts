@@ -220,3 +220,83 @@ describe('listConversations', () => {
     expect(await store.listConversations({ sites: [], limit: 10 })).toEqual([])
   })
 })
+
+describe('bot state', () => {
+  it('migrates a v1 database with messages into the bot schema, keeping every message', async () => {
+    const old = join(dir, 'old.db')
+    const db = new Database(old)
+    migrate(db, MIGRATIONS.slice(0, 1))
+    db.exec(`INSERT INTO sites VALUES ('s', 'S', '#000', NULL, '[]', 'x', 1);
+      INSERT INTO visitors (id, site_key, created_at) VALUES ('v', 's', 1);
+      INSERT INTO conversations (id, site_key, visitor_id, status, last_seq, created_at, updated_at) VALUES ('c', 's', 'v', 'open', 1, 1, 1);
+      INSERT INTO messages VALUES ('m', 'c', 1, 'cid', 'visitor', 'v', NULL, '你好', 1);`)
+    db.close()
+    const upgraded = createSqliteStore({ filename: old })
+    expect((await upgraded.listMessages('c', { limit: 10 })).messages.map((m) => m.text)).toEqual(['你好'])
+    const conv = (await upgraded.getConversation('c'))!
+    expect(conv).toMatchObject({ holder: 'human', handoff: null, labels: [], team: null, variant: null, rating: null })
+    // `bot` is now an allowed sender.
+    await upgraded.append({ conv: 'c', sender: 'bot', senderId: 'bot:s', senderName: 'Assistant', cid: 'b1', text: '您好', ts: 2 })
+    await upgraded.close()
+  })
+
+  it('records hand-offs, labels, team, variant (once) and rating, and says when nothing changed', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW, 'bot')
+    expect(conversation.holder).toBe('bot')
+    let r = await store.updateConversation(conversation.id, { experiment: { name: 'exp', variant: 'b' }, addLabels: ['vip'] }, NOW + 1)
+    expect(r).toMatchObject({ changed: true, conversation: { variant: 'b', labels: ['vip'] } })
+    r = await store.updateConversation(conversation.id, { experiment: { name: 'exp', variant: 'a' }, addLabels: ['vip'] }, NOW + 2)
+    expect(r.changed).toBe(false) // the assignment is fixed on the first turn; labels are a set
+    r = await store.updateConversation(conversation.id, { holder: 'human', handoff: { reason: 'low_confidence', at: NOW + 3 }, team: 'returns' }, NOW + 3)
+    expect(r.conversation).toMatchObject({ holder: 'human', handoff: { reason: 'low_confidence', at: NOW + 3 }, team: 'returns', variant: 'b' })
+    r = await store.updateConversation(conversation.id, { rating: 4 }, NOW + 4)
+    expect(r.conversation.rating).toBe(4)
+    await expect(store.updateConversation(conversation.id, { rating: 9 }, NOW)).rejects.toThrow(/CHECK/)
+  })
+
+  it('refuses a bot append once a person holds the conversation', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW, 'bot')
+    const bot = { conv: conversation.id, sender: 'bot' as const, senderId: 'bot:s1', senderName: 'Assistant', text: 'hi', ts: NOW, ifHolder: 'bot' as const }
+    await store.append({ ...bot, cid: 'b1' })
+    await store.updateConversation(conversation.id, { holder: 'human' }, NOW)
+    await expect(store.append({ ...bot, cid: 'b2' })).rejects.toBeInstanceOf(ConflictError)
+    expect((await store.getConversation(conversation.id))!.lastSeq).toBe(1)
+  })
+
+  it('counts per variant: conversations, resolved by the bot, hand-offs, ratings', async () => {
+    const conv = async (variant: string, end: { handoff?: boolean; resolve?: boolean; rating?: number }) => {
+      const v = await store.createVisitor('s1', NOW)
+      const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW, 'bot')
+      await store.updateConversation(conversation.id, { experiment: { name: 'exp', variant } }, NOW)
+      if (end.handoff) await store.updateConversation(conversation.id, { holder: 'human', handoff: { reason: 'rule', at: NOW } }, NOW)
+      if (end.rating) await store.updateConversation(conversation.id, { rating: end.rating }, NOW)
+      if (end.resolve) await store.setConversationStatus(conversation.id, 'resolved', NOW)
+    }
+    await conv('a', { resolve: true, rating: 5 })
+    await conv('a', { resolve: true })
+    await conv('a', { handoff: true, resolve: true, rating: 2 })
+    await conv('b', { handoff: true })
+    await conv('b', {})
+    expect(await store.botStats('s1', 'exp')).toEqual([
+      { variant: 'a', conversations: 3, resolvedByBot: 2, handoffs: 1, ratings: 2, avgRating: 3.5 },
+      { variant: 'b', conversations: 2, resolvedByBot: 0, handoffs: 1, ratings: 0, avgRating: null },
+    ])
+    expect(await store.botStats('s1', null)).toEqual([])
+  })
+
+  it('stores bot turns per message, oldest first', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const m1 = (await store.append(visitorMsg(conversation.id, v.id, 'a'))).message
+    const m2 = (await store.append(visitorMsg(conversation.id, v.id, 'b'))).message
+    const turn = (m: typeof m1) => ({
+      conv: conversation.id, msgId: m.id, seq: m.seq, intent: { intent: 'greeting', confidence: 0.9 }, ranking: [], entities: [],
+      sentiment: null, version: 'abc', variant: 'default', rules: [], actions: ['reply'], handoff: null, error: null, ts: NOW,
+    })
+    await store.saveBotTurn(turn(m2))
+    await store.saveBotTurn(turn(m1))
+    expect((await store.listBotTurns(conversation.id)).map((t) => t.seq)).toEqual([1, 2])
+  })
+})
