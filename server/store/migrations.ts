@@ -97,6 +97,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE conversations ADD COLUMN variant TEXT;
   ALTER TABLE conversations ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
   CREATE INDEX conversations_experiment ON conversations(site_key, experiment, variant);
+  CREATE INDEX conversations_bot_idle ON conversations(updated_at) WHERE status = 'open' AND holder = 'bot';
 
   CREATE TABLE messages_v2 (
     id TEXT PRIMARY KEY,

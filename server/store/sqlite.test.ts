@@ -300,3 +300,17 @@ describe('bot state', () => {
     expect((await store.listBotTurns(conversation.id)).map((t) => t.seq)).toEqual([1, 2])
   })
 })
+
+describe('idle bot conversations', () => {
+  it('lists open conversations the bot holds with no activity since a time, oldest first', async () => {
+    const mk = async (holder: 'bot' | 'human', at: number) => {
+      const v = await store.createVisitor('s1', at)
+      return (await store.getOrCreateOpenConversation(v.id, at, holder)).conversation.id
+    }
+    const old = await mk('bot', NOW)
+    const older = await mk('bot', NOW - 10)
+    await mk('human', NOW - 20)
+    await mk('bot', NOW + 100)
+    expect((await store.listIdleBotConversations(NOW + 50, 10)).map((c) => c.id)).toEqual([older, old])
+  })
+})

@@ -148,6 +148,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
        FROM conversations WHERE site_key = @site AND variant IS NOT NULL AND experiment IS @experiment
        GROUP BY variant ORDER BY variant`,
     ),
+    idleBot: db.prepare<[number, number], ConvRow>(
+      `${CONV_SELECT} WHERE c.status = 'open' AND c.holder = 'bot' AND c.updated_at < ? ORDER BY c.updated_at LIMIT ?`,
+    ),
     upsertTurn: db.prepare('INSERT OR REPLACE INTO bot_turns (msg_id, conv_id, seq, data, ts) VALUES (?, ?, ?, ?, ?)'),
     turnsOf: db.prepare<[string], { data: string }>('SELECT data FROM bot_turns WHERE conv_id = ? ORDER BY seq'),
     holderOf: db.prepare<[string], { holder: Holder }>('SELECT holder FROM conversations WHERE id = ?'),
@@ -402,6 +405,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     },
     async updateConversation(id, patch, now) {
       return patchTx.immediate(id, patch, now)
+    },
+    async listIdleBotConversations(before, limit) {
+      return q.idleBot.all(before, limit).map(toConv)
     },
     async botStats(site, experiment) {
       return q.botStats.all({ site, experiment }).map((r) => ({

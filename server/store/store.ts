@@ -128,6 +128,8 @@ export interface Store {
 
   /** Applies `patch` in one write; `changed` is false when it changed nothing. */
   updateConversation(id: string, patch: ConversationPatch, now: number): Promise<{ conversation: Conversation; changed: boolean }>
+  /** Open conversations the bot holds with no activity since `before` (oldest first): the bot closes them. */
+  listIdleBotConversations(before: number, limit: number): Promise<Conversation[]>
   /** Per-variant counts of a site's bot conversations (for A/B tests). */
   botStats(site: string, experiment: string | null): Promise<VariantStats[]>
   /** Records what the bot made of a visitor message (one turn per message; a second write replaces it). */
