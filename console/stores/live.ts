@@ -86,6 +86,10 @@ export function handleFrame(frame: ServerFrame): void {
       return noteRead(frame.conv, frame.side, frame.seq)
     case 'pong':
       return
+    case 'bot':
+    case 'handoff':
+      // Wired to the bot stores next.
+      return
     case 'error':
       if (frame.id && failReply(frame.id, frame.code)) return
       if (import.meta.env?.DEV) console.warn('kefu: error frame', frame)

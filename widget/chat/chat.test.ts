@@ -11,7 +11,7 @@ vi.hoisted(() => {
 // In Node there is no IndexedDB (persist keeps memory) and no socket (sends wait in the outbox).
 const conv: Conversation = {
   id: 'c1', site: 'demo', visitorId: 'v1', visitorName: null, status: 'open', lastSeq: 0,
-  visitorReadSeq: 0, agentReadSeq: 0, lastMessage: null, createdAt: 1, updatedAt: 1,
+  visitorReadSeq: 0, agentReadSeq: 0, lastMessage: null, holder: 'human', handoff: null, labels: [], team: null, variant: null, rating: null, createdAt: 1, updatedAt: 1,
 }
 const message = (seq: number, sender: Message['sender'], cid: string, text = `m${seq}`): Message => ({
   id: `id${seq}`, conv: 'c1', seq, cid, sender, senderId: sender === 'agent' ? 'a1' : 'v1', senderName: sender === 'agent' ? 'Lin' : null, text, ts: 1000 + seq,

@@ -124,6 +124,9 @@ export function onFrame(frame: ServerFrame): void {
         } else outbox.fail(frame.id)
       } else if (import.meta.env.DEV) console.warn('kefu: server error', frame)
       return
+    // Agents only (bot turns, hand-off notices); the visitor sees the bot's messages and the system line.
+    case 'bot':
+    case 'handoff':
     case 'pong':
       return
     default:
@@ -160,7 +163,8 @@ function addMessages(conv: string, incoming: Message[]): void {
 function placeholder(conv: string, first: Message): Conversation {
   return {
     id: conv, site: SITE, visitorId: me ?? '', visitorName: null, status: 'open', lastSeq: first.seq,
-    visitorReadSeq: 0, agentReadSeq: 0, lastMessage: null, createdAt: first.ts, updatedAt: first.ts,
+    visitorReadSeq: 0, agentReadSeq: 0, lastMessage: null, holder: 'human', handoff: null, labels: [], team: null,
+    variant: null, rating: null, createdAt: first.ts, updatedAt: first.ts,
   }
 }
 

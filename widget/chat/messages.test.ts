@@ -51,7 +51,7 @@ describe('messages', () => {
   it('never moves read cursors back', () => {
     const base: Conversation = {
       id: 'c1', site: 'demo', visitorId: 'v1', visitorName: null, status: 'open', lastSeq: 5,
-      visitorReadSeq: 4, agentReadSeq: 5, lastMessage: null, createdAt: 1, updatedAt: 2,
+      visitorReadSeq: 4, agentReadSeq: 5, lastMessage: null, holder: 'human', handoff: null, labels: [], team: null, variant: null, rating: null, createdAt: 1, updatedAt: 2,
     }
     const merged = mergeConversation(base, { ...base, visitorReadSeq: 2, agentReadSeq: 3, status: 'resolved' })
     expect(merged).toMatchObject({ visitorReadSeq: 4, agentReadSeq: 5, status: 'resolved' })

@@ -7,7 +7,7 @@ const msg = (conv: string, seq: number, sender: Message['sender'], ts = T + seq 
   id: `${conv}-${seq}`, conv, seq, cid: `${conv}-c${seq}`, sender, senderId: sender, senderName: sender === 'agent' ? 'Lin' : null, text: `t${seq}`, ts,
 })
 const conv = (id: string, createdAt: number, agentReadSeq = 0): Conversation => ({
-  id, site: 'demo', visitorId: 'v', visitorName: null, status: 'open', lastSeq: 0, visitorReadSeq: 0, agentReadSeq, lastMessage: null, createdAt, updatedAt: createdAt,
+  id, site: 'demo', visitorId: 'v', visitorName: null, status: 'open', lastSeq: 0, visitorReadSeq: 0, agentReadSeq, lastMessage: null, holder: 'human', handoff: null, labels: [], team: null, variant: null, rating: null, createdAt, updatedAt: createdAt,
 })
 
 describe('timeline', () => {
