@@ -1,11 +1,12 @@
 import { useStore } from './use-store.ts'
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
-import { LIMITS } from '../../protocol/index.ts'
-import { $connection, $convs, $messages, $open, $typing, outbox, send, stopTyping, typing } from './chat.ts'
+import { LIMITS, type Conversation } from '../../protocol/index.ts'
+import { $connection, $convs, $messages, $open, $typing, outbox, rate, send, stopTyping, typing } from './chat.ts'
 import { postToHost } from './embed.ts'
 import { EMBED } from './env.ts'
 import { $locale, $t, formatDay, formatTime } from './i18n.ts'
 import { linkify } from './linkify.ts'
+import { isReply } from './messages.ts'
 import { $site } from './session.ts'
 import { buildTimeline, type Row } from './timeline.ts'
 
@@ -80,12 +81,14 @@ function Timeline() {
   const rows = buildTimeline(convs, messages, pending)
   const list = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
+  // The newest conversation, unless a message is waiting to open the next one.
+  const last = convs[rows.at(-1)?.conv!]
 
   // Follow new messages unless the visitor scrolled up to read older ones.
   useLayoutEffect(() => {
     const el = list.current
     if (el && stick.current) el.scrollTop = el.scrollHeight
-  }, [rows.length, who, open])
+  }, [rows.length, who, open, last])
 
   return (
     <div
@@ -105,6 +108,7 @@ function Timeline() {
       {rows.map((row) => (
         <MessageRow key={row.key} row={row} locale={locale} />
       ))}
+      {last?.status === 'resolved' && <Rating conv={last} />}
       {who && (
         <div class="row agent first last" data-testid="typing" aria-label={t.typing(who.name)}>
           <div class="bubble agent dots">
@@ -126,7 +130,7 @@ function MessageRow({ row, locale }: { row: Row; locale: 'en' | 'zh-CN' }) {
     <>
       {row.newDay && <div class="day">{formatDay(row.ts, locale, t.today)}</div>}
       <div class={`row ${row.sender}${row.first ? ' first' : ''}${row.last ? ' last' : ''}`}>
-        {row.sender === 'agent' && row.first && <div class="name">{row.name || t.agent}</div>}
+        {isReply(row) && row.first && <div class="name">{row.name || (row.sender === 'bot' ? t.bot : t.agent)}</div>}
         <div
           class={`bubble ${row.sender}`}
           data-testid="message"
@@ -153,6 +157,31 @@ function MessageRow({ row, locale }: { row: Row; locale: 'en' | 'zh-CN' }) {
         )}
       </div>
     </>
+  )
+}
+
+/** After a resolve (by an agent or the bot), as Intercom does: 1–5 stars, then thanks. */
+function Rating({ conv }: { conv: Conversation }) {
+  const t = $t.get()
+  return (
+    <div class="rate" data-testid="rating">
+      {conv.rating ? (
+        <>
+          <b>{'★'.repeat(conv.rating)}</b> {t.thanks}
+        </>
+      ) : (
+        <>
+          {t.rate}
+          <div>
+            {[1, 2, 3, 4, 5].map((n) => (
+              <button aria-label={`${n}/5`} onClick={() => rate(conv.id, n)}>
+                ★
+              </button>
+            ))}
+          </div>
+        </>
+      )}
+    </div>
   )
 }
 

@@ -62,6 +62,19 @@ describe('chat stores applying server frames', () => {
     expect($typing.get()).toBeNull()
   })
 
+  it('shows the bot’s replies as incoming messages with its name, unread until read', () => {
+    onFrame({ type: 'read', conv: 'c1', side: 'visitor', seq: 6 })
+    const bot: Message = { ...message(7, 'agent', 'b-7', '您的订单已发货'), sender: 'bot', senderId: 'bot:demo', senderName: '智能助手' }
+    onFrame({ type: 'message', message: bot })
+    const row = rows().at(-1)!
+    expect([row.sender, row.name, row.text, row.status]).toEqual(['bot', '智能助手', '您的订单已发货', null])
+    expect($unread.get()).toBe(1)
+    // Agents-only frames change nothing on the visitor's side.
+    const before = [$convs.get(), $messages.get()]
+    onFrame({ type: 'handoff', conv: 'c1', reason: 'visitor_request', at: 2000 })
+    expect([$convs.get(), $messages.get()]).toEqual(before)
+  })
+
   it('marks a send the server refused for good as failed, and keeps a rate-limited one', () => {
     send('too much')
     const cid = outbox.$items.get()[0]!.cid

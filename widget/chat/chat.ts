@@ -1,4 +1,4 @@
-import { atom, computed } from 'nanostores'
+import { atom } from 'nanostores'
 import {
   ErrorCode,
   MessagesResponseSchema,
@@ -15,8 +15,9 @@ import { api, checked, isApiError } from './api.ts'
 import { postToHost } from './embed.ts'
 import { EMBED, SITE, wsUrl } from './env.ts'
 import { mergeConversation, mergeMessages } from '../merge.ts'
-import { newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
+import { isReply, newestAgentSeq, resumeSeq, unreadCount } from './messages.ts'
 import { createOutbox } from './outbox.ts'
+import { derived } from './derived.ts'
 import { createPersist, idbBackend } from './persist.ts'
 import { $site, $visitor, adoptSession, currentToken, identifySession, openSession, type StoredSession } from './session.ts'
 
@@ -41,7 +42,7 @@ export const $typing = atom<{ name: string | null } | null>(null)
 /** The panel is open (always, outside an iframe). */
 export const $open = atom(!EMBED)
 export const $visible = atom(typeof document === 'undefined' || document.visibilityState === 'visible')
-export const $unread = computed([$convs, $messages], unreadCount)
+export const $unread = derived([$convs, $messages], () => unreadCount($convs.get(), $messages.get()))
 
 const connection = createConnection({
   url: wsUrl,
@@ -140,7 +141,7 @@ function putConversation(next: Conversation): void {
   saveLater('convs')
 }
 
-/** Merges messages into one conversation and tells the host page about agent messages it has not seen. */
+/** Merges messages into one conversation and tells the host page about replies it has not seen. */
 function addMessages(conv: string, incoming: Message[]): void {
   const all = $messages.get()
   const held = all[conv] ?? []
@@ -153,7 +154,7 @@ function addMessages(conv: string, incoming: Message[]): void {
   saveLater(`messages:${conv}`)
   if (!$convs.get()[conv] && merged[0]) putConversation(placeholder(conv, merged[0]))
   for (const m of incoming) {
-    if (m.sender !== 'agent' || known.has(m.id) || m.seq <= readSeq) continue
+    if (!isReply(m) || known.has(m.id) || m.seq <= readSeq) continue
     known.add(m.id)
     postToHost({ type: 'message', message: { id: m.id, conv: m.conv, seq: m.seq, text: m.text, senderName: m.senderName, ts: m.ts } })
   }
@@ -223,6 +224,11 @@ export function markRead(): void {
     if (!held || seq <= held.visitorReadSeq) continue
     if (connection.send({ type: 'read', conv, seq })) putConversation({ ...held, visitorReadSeq: seq })
   }
+}
+
+/** The visitor's 1–5 rating of a resolved conversation; the server's `conversation` frame confirms it. */
+export function rate(conv: string, score: number): void {
+  connection.send({ type: 'rate', conv, score })
 }
 
 /** Sends `text` now if connected, else as soon as it is; it is shown at once either way. */

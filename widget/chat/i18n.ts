@@ -1,4 +1,5 @@
-import { atom, computed } from 'nanostores'
+import { atom } from 'nanostores'
+import { derived } from './derived.ts'
 
 /** Every string the visitor sees, in English and Simplified Chinese. No i18n library: a map and Intl. */
 const en = {
@@ -17,6 +18,9 @@ const en = {
   offline: 'Offline: messages will be sent when you are back',
   today: 'Today',
   agent: 'Support',
+  bot: 'Assistant',
+  rate: 'How was this conversation?',
+  thanks: 'Thanks for your feedback!',
 }
 export type Strings = typeof en
 
@@ -36,6 +40,9 @@ const zh: Strings = {
   offline: '网络已断开，恢复后自动发送',
   today: '今天',
   agent: '客服',
+  bot: '智能助手',
+  rate: '本次服务您满意吗？',
+  thanks: '感谢您的评价！',
 }
 
 export const STRINGS = { en, 'zh-CN': zh } as const
@@ -55,7 +62,7 @@ const browserLanguages = (): readonly string[] =>
   typeof navigator === 'undefined' ? [] : navigator.languages?.length ? navigator.languages : [navigator.language]
 
 export const $locale = atom<Locale>(pickLocale(browserLanguages()))
-export const $t = computed($locale, (locale) => STRINGS[locale])
+export const $t = derived([$locale], () => STRINGS[$locale.get()])
 
 /** From `Kefu('setLocale', tag)`: any tag is accepted and mapped like a browser language. */
 export function setLocale(tag: string): void {

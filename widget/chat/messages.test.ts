@@ -48,6 +48,13 @@ describe('messages', () => {
     expect(newestAgentSeq([msg(1)])).toBe(0)
   })
 
+  it('counts the bot’s replies like an agent’s (unread, and read up to them), never system lines', () => {
+    const list = [msg(1), msg(2, 'bot'), msg(3, 'system'), msg(4, 'bot'), msg(5)]
+    expect(unreadCount({ c1: { visitorReadSeq: 0 } }, { c1: list })).toBe(2)
+    expect(unreadCount({ c1: { visitorReadSeq: 2 } }, { c1: list })).toBe(1)
+    expect(newestAgentSeq(list)).toBe(4)
+  })
+
   it('never moves read cursors back', () => {
     const base: Conversation = {
       id: 'c1', site: 'demo', visitorId: 'v1', visitorName: null, status: 'open', lastSeq: 5,

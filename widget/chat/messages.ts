@@ -18,18 +18,21 @@ export function resumeSeq(list: readonly Message[]): number {
   return seq
 }
 
-/** The newest agent message's seq, or 0. */
+/** A reply to the visitor: from an agent or from the site's bot (both count as unread, both get read). */
+export const isReply = (m: Pick<Message, 'sender'>): boolean => m.sender === 'agent' || m.sender === 'bot'
+
+/** The newest reply's seq, or 0. */
 export function newestAgentSeq(list: readonly Message[]): number {
-  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.sender === 'agent') return list[i]!.seq
+  for (let i = list.length - 1; i >= 0; i--) if (isReply(list[i]!)) return list[i]!.seq
   return 0
 }
 
-/** Agent messages the visitor has not read: seq above the conversation's `visitorReadSeq`. */
+/** Replies the visitor has not read: seq above the conversation's `visitorReadSeq`. */
 export function unreadCount(convs: Readonly<Record<string, Pick<Conversation, 'visitorReadSeq'>>>, messages: Readonly<Record<string, readonly Message[]>>): number {
   let n = 0
   for (const [id, list] of Object.entries(messages)) {
     const readSeq = convs[id]?.visitorReadSeq ?? 0
-    for (const m of list) if (m.sender === 'agent' && m.seq > readSeq) n++
+    for (const m of list) if (isReply(m) && m.seq > readSeq) n++
   }
   return n
 }
