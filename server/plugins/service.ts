@@ -24,10 +24,10 @@ export type Lang = 'zh' | 'en'
 /** Text in both languages; a script may give one string for both. */
 export type Localized = { zh: string; en: string }
 
-const CJK = /[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff]/
+const HAN = /\p{Script=Han}/u
 
-/** The visitor's language: Chinese when the message has CJK characters, else English. */
-export const languageOf = (text: string): Lang => (CJK.test(text) ? 'zh' : 'en')
+/** The visitor's language: Chinese when the message has a Han character, else English (the engine's rule too). */
+export const languageOf = (text: string): Lang => (HAN.test(text) ? 'zh' : 'en')
 
 const LocalizedArg = v.union([v.string(), v.object({ zh: v.string(), en: v.string() })])
 

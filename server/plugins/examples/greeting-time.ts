@@ -60,7 +60,7 @@ export default definePlugin({
     api.addAction('say-hello', async (ctx) => {
       const found = ctx.analysis.extra.daypart as DaypartResult | undefined
       const { daypart } = found ?? daypartAt(Date.now(), api.options.timeZone)
-      const zh = /[\u3400-\u9fff]/.test(ctx.analysis.text)
+      const zh = /\p{Script=Han}/u.test(ctx.analysis.text)
       const greeting = GREETINGS[daypart][zh ? 'zh' : 'en']
       const name = ctx.visitor.name?.replace(/[{}]/g, '') ?? ''
       const reply = zh
