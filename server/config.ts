@@ -54,8 +54,8 @@ export type Config = {
   demoBot: boolean
   /** Bot scripts, one folder per site: `<site>/<variant>.yaml` and `<site>/experiment.yaml`; watched for edits. */
   botDir: string
-  /** JSON file naming the plugins to load and their options (server/plugins/README.md); null: none (demo: the demo's). */
-  configFile: string | null
+  /** The bot resolves a conversation it holds after this long without activity (counted as resolved by the bot). */
+  botIdleResolveMs: number
   /** Null: read or generate DATA_DIR/secret.key. */
   secret: string | null
   consoleOrigins: string[]
@@ -107,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.KEFU_DEMO !== '0',
     demoBot: env.KEFU_DEMO_BOT !== '0',
     botDir: resolve(env.KEFU_BOT_DIR ?? resolve(env.KEFU_DATA_DIR ?? './data', 'bots')),
-    configFile: env.KEFU_CONFIG ? resolve(env.KEFU_CONFIG) : null,
+    botIdleResolveMs: intEnv(env.KEFU_BOT_IDLE_MIN, 30, 'KEFU_BOT_IDLE_MIN') * 60_000,
     secret: env.KEFU_SECRET ? env.KEFU_SECRET : null,
     consoleOrigins: listEnv(env.KEFU_CONSOLE_ORIGINS),
     logLevel,
