@@ -44,9 +44,9 @@ describe('plugin configuration and loading', () => {
     expect([...host.actions.keys()]).toEqual(['order-status', 'ticket'])
     expect(host.routes).toEqual([])
     const loaded = log.lines().filter((l) => l.msg === 'plugin loaded')
-    expect(loaded.map((l) => [l.plugin, l.allowedOrigins])).toEqual([
-      ['order-status', ['https://orders.example.com']],
-      ['ticket', ['https://help.example.com']],
+    expect(loaded.map((l) => [l.plugin, l.allowedOrigins, l.actions])).toEqual([
+      ['order-status', ['https://orders.example.com'], ['order-status']],
+      ['ticket', ['https://help.example.com'], ['ticket']],
     ])
     expect(log.text()).not.toContain('from-the-environment')
     expect(log.text()).not.toContain('inline-ticket-token')

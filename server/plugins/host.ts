@@ -82,6 +82,7 @@ export async function createPluginHost(options: { logger: Logger; config: Plugin
       const http = createPluginHttp({ allowedOrigins, timeoutMs, logger: pluginLogger })
       clients.push(http)
       const app = new Hono()
+      const added = { processors: [] as string[], actions: [] as string[] }
       let open = true
       const claim = (kind: 'processor' | 'action', what: string) => {
         if (!open) throw new Error(`plugin ${name}: add${kind === 'action' ? 'Action' : 'Processor'}(${what}) after setup finished`)
@@ -100,10 +101,12 @@ export async function createPluginHost(options: { logger: Logger; config: Plugin
         addProcessor(what, factory) {
           claim('processor', what)
           processors.set(what, factory)
+          added.processors.push(what)
         },
         addAction(what, handler) {
           claim('action', what)
           actions.set(what, handler)
+          added.actions.push(what)
         },
         onClose(fn) {
           closers.push({ plugin: name, fn })
@@ -118,10 +121,8 @@ export async function createPluginHost(options: { logger: Logger; config: Plugin
       }
       names.push(name)
       if (app.routes.length > 0) routes.push({ name, app })
-      pluginLogger.info(
-        { allowedOrigins, processors: [...owners].filter(([k, o]) => o === name && k.startsWith('processor ')).map(([k]) => k.slice(10)), actions: [...owners].filter(([k, o]) => o === name && k.startsWith('action ')).map(([k]) => k.slice(7)), routes: app.routes.length },
-        'plugin loaded',
-      )
+      // Origins, names and counts only: option values may be secrets.
+      pluginLogger.info({ allowedOrigins, ...added, routes: app.routes.length }, 'plugin loaded')
     }
   } catch (error) {
     await close()

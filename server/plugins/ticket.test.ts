@@ -80,10 +80,19 @@ describe('ticket plugin against the fake ticket system', () => {
     expect(rendered(result)).toEqual(["Sorry, we couldn't create a ticket right now."])
   })
 
-  it('ignores bad args (a made-up priority) rather than losing the request', async () => {
-    const result = await (await action())(actionContext('Broken teapot lid', { args: { priority: 'asap' }, logger: log.logger }))
+  it('ignores a bad arg (a made-up priority) but keeps the good ones, rather than losing the request', async () => {
+    const result = await (await action())(actionContext('Broken teapot lid', { args: { priority: 'asap', labels: ['damaged'] }, logger: log.logger }))
     expect(result.handoff).toBeUndefined()
-    expect(fake.tickets.at(-1)).toMatchObject({ subject: 'Broken teapot lid', priority: 'normal' })
+    expect(fake.tickets.at(-1)).toMatchObject({ subject: 'Broken teapot lid', priority: 'normal', labels: ['damaged'] })
+    expect(log.lines().some((l) => l.msg === 'ticket arg ignored' && l.arg === 'priority')).toBe(true)
+  })
+
+  it('takes a two-language subject from the script in the visitor language', async () => {
+    const subject = { zh: '投诉', en: 'Complaint' }
+    await (await action())(actionContext('太差了，我要投诉', { args: { subject }, logger: log.logger }))
+    expect(fake.tickets.at(-1)!.subject).toBe('投诉')
+    await (await action())(actionContext('This is terrible', { args: { subject }, logger: log.logger }))
+    expect(fake.tickets.at(-1)!.subject).toBe('Complaint')
   })
 
   it('sends the trace id and never logs the token', async () => {

@@ -13,12 +13,20 @@ const Options = v.object(serviceOptions)
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const
 const LIMITS = { subject: 120, body: 4000, labels: 20 } as const
 
-/** The script's args for this action; bad ones fall back to defaults rather than lose the visitor's request. */
-const Args = v.object({
-  subject: v.optional(v.string()),
-  priority: v.optional(v.picklist(PRIORITIES)),
-  labels: v.optional(v.array(v.string())),
-})
+/** The script's args, each checked on its own: a bad one falls back to its default rather than lose the visitor's request. */
+const ARGS = {
+  subject: v.union([v.string(), v.object({ zh: v.string(), en: v.string() })]),
+  priority: v.picklist(PRIORITIES),
+  labels: v.array(v.pipe(v.string(), v.trim(), v.minLength(1))),
+}
+
+function readArg<S extends v.GenericSchema>(ctx: ActionContext, key: keyof typeof ARGS & string, schema: S): v.InferOutput<S> | undefined {
+  if (ctx.args[key] === undefined) return undefined
+  const parsed = v.safeParse(schema, ctx.args[key])
+  if (parsed.success) return parsed.output
+  ctx.logger.warn({ plugin: 'ticket', arg: key }, 'ticket arg ignored')
+  return undefined
+}
 
 /** The helpdesk's answer: its id for the ticket. */
 const Created = v.object({ id: v.pipe(v.union([v.string(), v.number()]), v.transform(String), v.minLength(1)) })
@@ -40,18 +48,18 @@ export default definePlugin({
     api.addAction('ticket', async (ctx: ActionContext): Promise<ActionResult> => {
       const lang = languageOf(ctx.analysis.text)
       const log = ctx.logger.child({ plugin: 'ticket' })
-      const parsedArgs = v.safeParse(Args, ctx.args)
-      if (!parsedArgs.success) log.warn({ arg: v.getDotPath(parsedArgs.issues[0]) }, 'ticket args ignored')
-      const args = parsedArgs.success ? parsedArgs.output : {}
+      const subjectArg = readArg(ctx, 'subject', ARGS.subject)
+      const subject = typeof subjectArg === 'object' ? subjectArg[lang] : subjectArg
       const firstLine = ctx.analysis.text.trim().split('\n')[0] ?? ''
+      const labels = readArg(ctx, 'labels', ARGS.labels)
       const payload = {
-        subject: (args.subject?.trim() || firstLine || DEFAULT_SUBJECT[lang]).slice(0, LIMITS.subject),
+        subject: (subject?.trim() || firstLine || DEFAULT_SUBJECT[lang]).slice(0, LIMITS.subject),
         body: ctx.analysis.text.slice(0, LIMITS.body),
-        priority: args.priority ?? 'normal',
+        priority: readArg(ctx, 'priority', ARGS.priority) ?? 'normal',
         requester: { name: ctx.visitor.name, email: ctx.visitor.email, visitorId: ctx.visitor.id },
         conversationId: ctx.conversationId,
         site: ctx.site,
-        labels: (args.labels ?? []).slice(0, LIMITS.labels),
+        labels: (labels ?? []).slice(0, LIMITS.labels),
       }
       const failed = (reason: string): ActionResult => {
         log.warn({ reason }, 'ticket not created; handing off')
