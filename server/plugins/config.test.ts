@@ -90,6 +90,9 @@ describe('plugin configuration and loading', () => {
     for (const [options, error] of cases) {
       await expect(hostFor(load(write('bad.json', { plugins: [{ use: 'order-status', options }] })))).rejects.toThrow(error)
     }
+    // A secret of the wrong type is named, not printed.
+    const wrongType = hostFor(load(write('bad.json', { plugins: [{ use: 'order-status', options: { url: 'https://o.example.com', authHeader: 987654321 } }] })))
+    await expect(wrongType).rejects.toThrow(/plugin order-status: option authHeader: Invalid type: Expected string$/)
   })
 
   it('refuses an unknown built-in, a plugin configured twice and two plugins adding the same action', async () => {

@@ -71,7 +71,8 @@ export async function createPluginHost(options: { logger: Logger; config: Plugin
         const parsed = v.safeParse(plugin.options, entry.options)
         if (!parsed.success) {
           const issue = parsed.issues[0]
-          throw new Error(`plugin ${name}: option ${v.getDotPath(issue) ?? '(options)'}: ${issue.message}`)
+          // valibot's default messages end in "but received <value>": the value may be a secret, so it is cut.
+          throw new Error(`plugin ${name}: option ${v.getDotPath(issue) ?? '(options)'}: ${issue.message.replace(/ but received .*$/s, '')}`)
         }
         parsedOptions = parsed.output
       }
