@@ -34,12 +34,26 @@ describe('api', () => {
     vi.stubGlobal('fetch', reply(429, { error: { code: 'rate_limited', message: 'slow down' } }, { 'retry-after': '42' }))
     expect(await api('/x', { schema: Schema })).toEqual({
       ok: false,
-      error: { status: 429, code: 'rate_limited', message: 'slow down', retryAfterSec: 42 },
+      error: { status: 429, code: 'rate_limited', message: 'slow down', retryAfterSec: 42, scriptErrors: [] },
     })
     vi.stubGlobal('fetch', reply(502, undefined))
     expect(await api('/x', { schema: Schema })).toMatchObject({ ok: false, error: { status: 502, code: 'internal' } })
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
     expect(await api('/x', { schema: Schema })).toMatchObject({ ok: false, error: { status: 0, code: 'network' } })
+  })
+
+  it('puts a script body with PUT and hands back the line-numbered errors of a 422', async () => {
+    const errors = [{ line: 12, column: 5, message: 'intent "hours" has no examples' }]
+    const fetchMock = reply(422, { error: { code: 'invalid_script', message: 'script has 1 error' }, errors })
+    vi.stubGlobal('fetch', fetchMock)
+    const res = await api('/sites/demo/bot/scripts/default', { method: 'PUT', body: { source: 'intents: {}' }, schema: Schema })
+    expect(fetchMock).toHaveBeenCalledWith('/api/sites/demo/bot/scripts/default', {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{"source":"intents: {}"}',
+    })
+    expect(res).toMatchObject({ ok: false, error: { status: 422, code: 'invalid_script', scriptErrors: errors } })
   })
 
   it('refuses a response that does not match the schema', async () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
-import { ErrorCode } from '../../protocol/index.ts'
+import { ErrorCode, type ScriptErrorBody } from '../../protocol/index.ts'
+import { ScriptErrorsSchema } from './schemas.ts'
 
 /**
  * The console's REST client: same-origin fetch with the session cookie, JSON in and out, responses
@@ -12,11 +13,13 @@ export type ApiError = {
   message: string
   /** From `Retry-After` on 429. */
   retryAfterSec: number | null
+  /** Line-numbered problems of a refused bot script (422 `invalid_script`), else empty. */
+  scriptErrors: readonly ScriptErrorBody[]
 }
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError }
 
 type Options<T> = {
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PUT'
   body?: unknown
   schema: v.GenericSchema<unknown, T>
   /** Skip the session-lost hook: for `/agent/me` and `/agent/login`, where 401 is an answer. */
@@ -29,7 +32,10 @@ export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn
 }
 
-const ErrorBodySchema = v.object({ error: v.object({ code: v.picklist(Object.values(ErrorCode)), message: v.string() }) })
+const ErrorBodySchema = v.object({
+  error: v.object({ code: v.picklist(Object.values(ErrorCode)), message: v.string() }),
+  errors: v.optional(ScriptErrorsSchema),
+})
 
 function retryAfter(res: Response): number | null {
   const raw = res.headers.get('retry-after')
@@ -42,16 +48,17 @@ function retryAfter(res: Response): number | null {
 
 export async function api<T>(path: string, opts: Options<T>): Promise<ApiResult<T>> {
   let res: Response
+  const writes = opts.method === 'POST' || opts.method === 'PUT'
   try {
     res = await fetch(`/api${path}`, {
       method: opts.method ?? 'GET',
       credentials: 'same-origin',
-      // A JSON content type on every POST also makes cross-site form posts impossible without CORS.
-      headers: opts.method === 'POST' ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
-      body: opts.method === 'POST' ? JSON.stringify(opts.body ?? {}) : undefined,
+      // A JSON content type on every write also makes cross-site form posts impossible without CORS.
+      headers: writes ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+      body: writes ? JSON.stringify(opts.body ?? {}) : undefined,
     })
   } catch (err) {
-    return { ok: false, error: { status: 0, code: 'network', message: String(err), retryAfterSec: null } }
+    return { ok: false, error: { status: 0, code: 'network', message: String(err), retryAfterSec: null, scriptErrors: [] } }
   }
   let json: unknown = null
   try {
@@ -66,13 +73,17 @@ export async function api<T>(path: string, opts: Options<T>): Promise<ApiResult<
       code: parsed.success ? parsed.output.error.code : fallbackCode(res.status),
       message: parsed.success ? parsed.output.error.message : res.statusText,
       retryAfterSec: retryAfter(res),
+      scriptErrors: parsed.success ? (parsed.output.errors ?? []) : [],
     }
     if (res.status === 401 && !opts.expect401) onUnauthorized()
     return { ok: false, error }
   }
   const parsed = v.safeParse(opts.schema, json)
   if (!parsed.success) {
-    return { ok: false, error: { status: res.status, code: 'bad_response', message: v.summarize(parsed.issues), retryAfterSec: null } }
+    return {
+      ok: false,
+      error: { status: res.status, code: 'bad_response', message: v.summarize(parsed.issues), retryAfterSec: null, scriptErrors: [] },
+    }
   }
   return { ok: true, data: parsed.output }
 }

@@ -6,7 +6,9 @@ import {
   noteRead,
   replaceOpen,
   resetConversations,
-  setStatusFilter,
+  setListTab,
+  $tabCounts,
+  $totalUnread,
   unreadCount,
   upsertConversations,
 } from './conversations.ts'
@@ -36,8 +38,28 @@ describe('conversation list', () => {
     expect(ids()).toEqual(['a'])
     upsertConversations([conv('a', { status: 'resolved', updatedAt: 2_000 })])
     expect(ids()).toEqual([])
-    setStatusFilter('resolved')
+    setListTab('resolved')
     expect(ids().sort()).toEqual(['a', 'b'])
+  })
+
+  it('splits open conversations by who holds them; a hand-off moves one to the people tab', () => {
+    upsertConversations([
+      conv('p', { holder: 'human' }),
+      conv('b1', { holder: 'bot', lastSeq: 2, lastMessage: { text: '营业时间？', sender: 'visitor', ts: 3_000 } }),
+      conv('b2', { holder: 'bot' }),
+      conv('r', { holder: 'bot', status: 'resolved' }),
+    ])
+    expect(ids()).toEqual(['p'])
+    expect($tabCounts.get()).toEqual({ human: 1, bot: 2, resolved: 1 })
+    // The bot is answering b1: its visitor messages do not count in the title's unread total.
+    expect($totalUnread.get()).toBe(0)
+    setListTab('bot')
+    expect(ids()).toEqual(['b1', 'b2'])
+    upsertConversations([conv('b1', { holder: 'human', handoff: { reason: 'visitor_request', at: 4_000 }, updatedAt: 4_000 })])
+    expect(ids()).toEqual(['b2'])
+    setListTab('human')
+    expect(ids().sort()).toEqual(['b1', 'p'])
+    expect($totalUnread.get()).toBe(2)
   })
 
   it('never moves seq or read cursors back when an older snapshot arrives late', () => {

@@ -17,8 +17,25 @@ export type ConvEntries = Readonly<Record<string, ConvEntry>>
 /** Unread counts stop counting here; the badge shows "99+". */
 export const UNREAD_SCAN_MAX = 100
 
+/**
+ * The list's tabs, like Chatwoot's pending/open: open conversations a person holds (waiting for or with
+ * an agent), open ones the bot is answering, and resolved ones.
+ */
+export type ListTab = 'human' | 'bot' | 'resolved'
+export const LIST_TABS: readonly ListTab[] = ['human', 'bot', 'resolved']
+
 export const $conversations = atom<ConvEntries>({})
-export const $statusFilter = atom<ConversationStatus>('open')
+export const $listTab = atom<ListTab>('human')
+
+export function tabOf(conv: Conversation): ListTab {
+  if (conv.status === 'resolved') return 'resolved'
+  return conv.holder === 'bot' ? 'bot' : 'human'
+}
+
+/** The REST list a tab is filled from. */
+export function statusOfTab(tab: ListTab): ConversationStatus {
+  return tab === 'resolved' ? 'resolved' : 'open'
+}
 
 function pruneSenders(senders: Readonly<Record<number, Sender>>, readSeq: number): Readonly<Record<number, Sender>> {
   let changed = false
@@ -85,17 +102,24 @@ export function activityOf(conv: Conversation): number {
   return conv.lastMessage?.ts ?? conv.createdAt
 }
 
-export function sortedList(entries: ConvEntries, status: ConversationStatus): ConvEntry[] {
+export function sortedList(entries: ConvEntries, tab: ListTab): ConvEntry[] {
   return Object.values(entries)
-    .filter((e) => e.conv.status === status)
+    .filter((e) => tabOf(e.conv) === tab)
     .sort((a, b) => activityOf(b.conv) - activityOf(a.conv) || (a.conv.id < b.conv.id ? -1 : 1))
 }
 
-export const $conversationList = computed([$conversations, $statusFilter], sortedList)
+export const $conversationList = computed([$conversations, $listTab], sortedList)
 
-/** Unread across open conversations, for the tab title. */
+/** How many conversations each open tab holds (the resolved list is not counted: it only grows). */
+export const $tabCounts = computed($conversations, (entries) => {
+  const counts: Record<ListTab, number> = { human: 0, bot: 0, resolved: 0 }
+  for (const e of Object.values(entries)) counts[tabOf(e.conv)]++
+  return counts
+})
+
+/** Unread across open conversations a person holds, for the tab title (the bot answers the others). */
 export const $totalUnread = computed($conversations, (entries) =>
-  Object.values(entries).reduce((sum, e) => (e.conv.status === 'open' ? sum + unreadCount(e) : sum), 0),
+  Object.values(entries).reduce((sum, e) => (tabOf(e.conv) === 'human' ? sum + unreadCount(e) : sum), 0),
 )
 
 export function upsertConversations(list: readonly Conversation[]): void {
@@ -127,11 +151,11 @@ export function replaceOpen(open: readonly Conversation[], keep: string | null):
   upsertConversations(open)
 }
 
-export function setStatusFilter(status: ConversationStatus): void {
-  $statusFilter.set(status)
+export function setListTab(tab: ListTab): void {
+  $listTab.set(tab)
 }
 
 export function resetConversations(): void {
   $conversations.set({})
-  $statusFilter.set('open')
+  $listTab.set('human')
 }

@@ -2,7 +2,7 @@ import { map } from 'nanostores'
 import type { ConversationStatus } from '../../protocol/index.ts'
 import { api } from '../lib/api.ts'
 import { ConversationsSchema } from '../lib/schemas.ts'
-import { setStatusFilter, upsertConversations } from './conversations.ts'
+import { setListTab, statusOfTab, upsertConversations, type ListTab } from './conversations.ts'
 
 /**
  * Loading the list per tab. The open list comes from REST at start and from `welcome` on every
@@ -25,8 +25,9 @@ export function markListReady(status: ConversationStatus): void {
   $listState.setKey(status, 'ready')
 }
 
-export function showStatus(status: ConversationStatus): void {
-  setStatusFilter(status)
+export function showTab(tab: ListTab): void {
+  setListTab(tab)
+  const status = statusOfTab(tab)
   if (status === 'resolved' || $listState.get()[status] === 'failed') void loadList(status)
 }
 

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ClientFrame, Conversation, ServerFrame } from '../../protocol/index.ts'
 import { $conversationList, $conversations, resetConversations, unreadCount } from './conversations.ts'
 import { resetDetails } from './details.ts'
-import { $me, handleFrame } from './live.ts'
+import { $botTurns, resetBotTurns } from './bot-turns.ts'
+import { $handoffs, $toasts, resetHandoffs } from './handoffs.ts'
+import { $me, handleFrame, openConversation } from './live.ts'
 import { $outbox, resetOutbox, sendReply } from './outbox.ts'
 import { $selectedId } from './selection.ts'
 import { setTransport } from './socket.ts'
@@ -22,6 +24,8 @@ beforeEach(() => {
   resetThreads()
   resetOutbox()
   resetDetails()
+  resetBotTurns()
+  resetHandoffs()
   $selectedId.set(null)
 })
 afterEach(() => {
@@ -105,5 +109,36 @@ describe('frames drive the workspace', () => {
     handleFrame(welcome([conv('a'), conv('b')]))
     handleFrame(welcome([conv('b')]))
     expect(rows().map((r) => r[0])).toEqual(['b'])
+  })
+
+  it('a hand-off moves the conversation to the people tab, marks it and shows a toast until the agent opens it', () => {
+    handleFrame(welcome([conv('a', { holder: 'bot', lastSeq: 2 })]))
+    expect(rows()).toEqual([])
+    // The server sends the conversation (state) and then the notice.
+    handleFrame({ type: 'conversation', conversation: conv('a', { holder: 'human', handoff: { reason: 'visitor_request', at: 2_000 }, lastSeq: 2, updatedAt: 2_000 }) })
+    handleFrame({ type: 'handoff', conv: 'a', reason: 'visitor_request', at: 2_000 })
+    expect(rows().map((r) => r[0])).toEqual(['a'])
+    expect(Object.keys($handoffs.get())).toEqual(['a'])
+    expect($toasts.get().map((t) => [t.conv, t.reason])).toEqual([['a', 'visitor_request']])
+
+    fetchMock.mockImplementation(async () => new Response(JSON.stringify({ turns: [] }), { status: 200 }))
+    openConversation('a')
+    expect($handoffs.get()).toEqual({})
+    expect($toasts.get()).toEqual([])
+    const urls = fetchMock.mock.calls.map((c) => String((c as unknown as [string])[0]))
+    expect(urls).toContain('/api/conversations/a/bot')
+  })
+
+  it('keeps the bot’s turns of an opened conversation live from bot frames', () => {
+    handleFrame(welcome([conv('a', { holder: 'bot' })]))
+    $botTurns.setKey('a', { items: [], loaded: true })
+    handleFrame({
+      type: 'bot',
+      turn: {
+        conv: 'a', msgId: 'm1', seq: 1, intent: { intent: 'order_status', confidence: 0.9 }, ranking: [], entities: [], sentiment: null,
+        version: 'v1', variant: 'default', rules: [], actions: ['action order-status'], handoff: null, error: null, ts: 1,
+      },
+    })
+    expect($botTurns.get().a!.items.map((t) => t.intent?.intent)).toEqual(['order_status'])
   })
 })

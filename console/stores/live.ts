@@ -1,9 +1,16 @@
 import { atom } from 'nanostores'
 import type { ServerFrame } from '../../protocol/index.ts'
+import { $t } from '../i18n/i18n.ts'
 import { setUnauthorizedHandler } from '../lib/api.ts'
+import { visitorLabel } from '../lib/names.ts'
+import { reasonText } from '../lib/why.ts'
+import { loadBotTurns, receiveBotTurn, resetBotTurns } from './bot-turns.ts'
 import { $conversations, noteRead, replaceOpen, resetConversations, upsertConversations } from './conversations.ts'
 import { loadDetails, resetDetails } from './details.ts'
 import { resetDrafts } from './drafts.ts'
+import { noteHandoff, resetHandoffs, seenHandoff, type Handoff } from './handoffs.ts'
+import { resetBotAdmin } from './bot-admin.ts'
+import { resetView } from './view.ts'
 import { loadList, markListReady, resetInbox } from './inbox.ts'
 import { applyAck, failReply, flushOutbox, resetOutbox, settleByMessage } from './outbox.ts'
 import { $selectedId, selectConversation, selectedFromHash } from './selection.ts'
@@ -87,9 +94,12 @@ export function handleFrame(frame: ServerFrame): void {
     case 'pong':
       return
     case 'bot':
-    case 'handoff':
-      // Wired to the bot stores next.
-      return
+      return receiveBotTurn(frame.turn)
+    case 'handoff': {
+      const handoff = { conv: frame.conv, reason: frame.reason, at: frame.at }
+      if (!$conversations.get()[frame.conv]) void loadDetails(frame.conv)
+      return noteHandoff(handoff, { selected: $selectedId.get(), visible: isVisible(), describe: describeHandoff, open: openConversation })
+    }
     case 'error':
       if (frame.id && failReply(frame.id, frame.code)) return
       if (import.meta.env?.DEV) console.warn('kefu: error frame', frame)
@@ -101,13 +111,23 @@ export function handleFrame(frame: ServerFrame): void {
   }
 }
 
-/** Show a conversation: its history (or what we missed), who the visitor is, and mark it read. */
+/** A desktop notification's words for a hand-off, in the agent's language. */
+function describeHandoff(h: Handoff): { title: string; body: string } {
+  const t = $t.get()
+  const conv = $conversations.get()[h.conv]?.conv
+  const who = conv ? visitorLabel(conv, t) : t('visitor.anonymous', { id: '' }).trim()
+  return { title: t('handoff.title', { name: who }), body: reasonText(h.reason, t) }
+}
+
+/** Show a conversation: its history (or what we missed), the bot's reasons, who the visitor is, and mark it read. */
 export function openConversation(id: string | null): void {
   const prev = $selectedId.get()
   if (prev && prev !== id) stopTyping(prev)
   selectConversation(id)
   if (!id) return
+  seenHandoff(id)
   void openThread(id).then(syncRead)
+  void loadBotTurns(id)
   void loadDetails(id)
   syncRead()
 }
@@ -116,6 +136,9 @@ function onVisible(): void {
   if (!isVisible()) return
   checkSocket()
   syncRead()
+  // A hand-off that arrived while the tab was hidden, for the conversation on screen, is seen now.
+  const selected = $selectedId.get()
+  if (selected) seenHandoff(selected)
 }
 
 let started = false
@@ -159,6 +182,10 @@ function stopWorkspace(): void {
   resetDetails()
   resetInbox()
   resetDrafts()
+  resetBotTurns()
+  resetHandoffs()
+  resetBotAdmin()
+  resetView()
   firstWelcome = true
 }
 

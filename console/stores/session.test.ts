@@ -38,7 +38,7 @@ describe('login', () => {
   })
 
   it('maps statuses to error kinds', () => {
-    const e = (status: number, code = 'internal') => loginErrorOf({ status, code: code as 'internal', message: '', retryAfterSec: null })
+    const e = (status: number, code = 'internal') => loginErrorOf({ status, code: code as 'internal', message: '', retryAfterSec: null, scriptErrors: [] })
     expect(e(0, 'network')).toEqual({ kind: 'network' })
     expect(e(400)).toEqual({ kind: 'invalid' })
     expect(e(500)).toEqual({ kind: 'server', code: 'internal' })

@@ -1,22 +1,25 @@
 import { useStore } from '@nanostores/preact'
-import type { ConversationStatus, Site } from '../../protocol/index.ts'
+import type { Site } from '../../protocol/index.ts'
+import type { MessageKey } from '../i18n/messages.ts'
 import { useT } from '../i18n/use-t.ts'
-import { $conversationList, $conversations, $statusFilter, unreadCount } from '../stores/conversations.ts'
-import { $listState, loadList, showStatus } from '../stores/inbox.ts'
+import { $conversationList, $listTab, $tabCounts, LIST_TABS, statusOfTab, unreadCount, type ListTab } from '../stores/conversations.ts'
+import { $handoffs } from '../stores/handoffs.ts'
+import { $listState, loadList, showTab } from '../stores/inbox.ts'
 import { openConversation } from '../stores/live.ts'
 import { $selectedId } from '../stores/selection.ts'
 import { ConversationRow } from './conversation-row.tsx'
 
-const TABS: readonly ConversationStatus[] = ['open', 'resolved']
+const TAB_LABELS: Readonly<Record<ListTab, MessageKey>> = { human: 'inbox.human', bot: 'inbox.bot', resolved: 'inbox.resolved' }
+const TAB_TITLES: Readonly<Record<ListTab, MessageKey | null>> = { human: 'inbox.human.title', bot: 'inbox.bot.title', resolved: null }
 
 export function ConversationList({ sites }: { sites: readonly Site[] }) {
   const t = useT()
   const list = useStore($conversationList)
-  const status = useStore($statusFilter)
-  const all = useStore($conversations)
-  const listState = useStore($listState)[status]
+  const tab = useStore($listTab)
+  const counts = useStore($tabCounts)
+  const handoffs = useStore($handoffs)
+  const listState = useStore($listState)[statusOfTab(tab)]
   const selected = useStore($selectedId)
-  const openCount = Object.values(all).filter((e) => e.conv.status === 'open').length
   const siteNames = sites.length > 1 ? new Map(sites.map((s) => [s.key, s.name])) : null
 
   return (
@@ -24,18 +27,19 @@ export function ConversationList({ sites }: { sites: readonly Site[] }) {
       <div class="inbox-head">
         <h2 class="inbox-title">{t('inbox.title')}</h2>
         <div class="tabs" role="tablist">
-          {TABS.map((tab) => (
+          {LIST_TABS.map((each) => (
             <button
-              key={tab}
+              key={each}
               type="button"
               role="tab"
               class="tab"
-              data-testid={`tab-${tab}`}
-              aria-selected={tab === status}
-              onClick={() => showStatus(tab)}
+              data-testid={`tab-${each}`}
+              aria-selected={each === tab}
+              title={TAB_TITLES[each] ? t(TAB_TITLES[each]) : undefined}
+              onClick={() => showTab(each)}
             >
-              {tab === 'open' ? t('inbox.open') : t('inbox.resolved')}
-              {tab === 'open' && openCount > 0 ? <span class="tab-count">{openCount}</span> : null}
+              {t(TAB_LABELS[each])}
+              {each !== 'resolved' && counts[each] > 0 ? <span class="tab-count">{counts[each]}</span> : null}
             </button>
           ))}
         </div>
@@ -47,17 +51,21 @@ export function ConversationList({ sites }: { sites: readonly Site[] }) {
             conv={entry.conv}
             unread={unreadCount(entry)}
             selected={entry.conv.id === selected}
+            handedOff={handoffs[entry.conv.id] !== undefined}
             siteName={siteNames?.get(entry.conv.site) ?? null}
             onOpen={openConversation}
           />
         ))}
       </ul>
-      {list.length === 0 ? <ListEmpty status={status} state={listState} onRetry={() => void loadList(status)} /> : null}
+      {list.length === 0 ? <ListEmpty tab={tab} state={listState} onRetry={() => void loadList(statusOfTab(tab))} /> : null}
     </aside>
   )
 }
 
-function ListEmpty({ status, state, onRetry }: { status: ConversationStatus; state: string; onRetry: () => void }) {
+const EMPTY_TITLES: Readonly<Record<ListTab, MessageKey>> = { human: 'inbox.empty.open', bot: 'inbox.empty.bot', resolved: 'inbox.empty.resolved' }
+const EMPTY_HINTS: Readonly<Record<ListTab, MessageKey>> = { human: 'inbox.empty.openHint', bot: 'inbox.empty.botHint', resolved: 'inbox.empty.resolvedHint' }
+
+function ListEmpty({ tab, state, onRetry }: { tab: ListTab; state: string; onRetry: () => void }) {
   const t = useT()
   if (state === 'loading' || state === 'idle') {
     return (
@@ -85,8 +93,8 @@ function ListEmpty({ status, state, onRetry }: { status: ConversationStatus; sta
           d="M10 8h28a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H22l-9 7v-7h-3a4 4 0 0 1-4-4V12a4 4 0 0 1 4-4Zm0 3a1 1 0 0 0-1 1v18a1 1 0 0 0 1 1h6v4l5-4h17a1 1 0 0 0 1-1V12a1 1 0 0 0-1-1H10Z"
         />
       </svg>
-      <p class="list-empty-title">{status === 'open' ? t('inbox.empty.open') : t('inbox.empty.resolved')}</p>
-      {status === 'open' ? <p class="list-empty-hint">{t('inbox.empty.openHint')}</p> : null}
+      <p class="list-empty-title">{t(EMPTY_TITLES[tab])}</p>
+      <p class="list-empty-hint">{t(EMPTY_HINTS[tab])}</p>
     </div>
   )
 }

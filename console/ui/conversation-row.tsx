@@ -31,11 +31,16 @@ type Props = {
   conv: Conversation
   unread: number
   selected: boolean
+  /** The bot handed it to a person and this agent has not opened it since. */
+  handedOff: boolean
   siteName: string | null
   onOpen: (id: string) => void
 }
 
-export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Props) {
+/** Labels shown on a row; the rest are counted ("+2"). */
+const LABELS_SHOWN_MAX = 2
+
+export function ConversationRow({ conv, unread, selected, handedOff, siteName, onOpen }: Props) {
   const t = useT()
   const locale = useLocale()
   const now = useStore($now)
@@ -44,7 +49,12 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
   const last = conv.lastMessage
   const activity = activityOf(conv)
   const flash = useFlash(conv.lastSeq, activity)
-  const classes = ['row', selected && 'is-selected', unread > 0 && 'is-unread', flash && !selected && 'is-flash'].filter(Boolean).join(' ')
+  const classes = ['row', selected && 'is-selected', unread > 0 && 'is-unread', flash && !selected && 'is-flash', handedOff && 'is-handoff']
+    .filter(Boolean)
+    .join(' ')
+  const prefix = last?.sender === 'agent' ? t('inbox.agent') : last?.sender === 'bot' ? t('inbox.botPrefix') : ''
+  const chips = conv.labels.slice(0, LABELS_SHOWN_MAX)
+  const moreLabels = conv.labels.length - chips.length
 
   return (
     <li class="row-item">
@@ -55,6 +65,8 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
       data-conv={conv.id}
       data-unread={unread}
       data-status={conv.status}
+      data-holder={conv.holder}
+      data-handoff={handedOff ? 'true' : undefined}
       aria-current={selected ? 'true' : undefined}
       onClick={() => onOpen(conv.id)}
     >
@@ -71,7 +83,7 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
             <span class="row-preview is-typing">{t('inbox.typing')}</span>
           ) : (
             <span class={last?.sender === 'system' ? 'row-preview is-system' : 'row-preview'}>
-              {last ? (last.sender === 'agent' ? t('inbox.agent') : '') + last.text : t('inbox.noMessages')}
+              {last ? prefix + last.text : t('inbox.noMessages')}
             </span>
           )}
           {unread > 0 ? (
@@ -80,7 +92,23 @@ export function ConversationRow({ conv, unread, selected, siteName, onOpen }: Pr
             </span>
           ) : null}
         </span>
-        {siteName ? <span class="row-site">{siteName}</span> : null}
+        {handedOff || conv.team || chips.length > 0 || siteName ? (
+          <span class="row-chips">
+            {handedOff ? (
+              <span class="chip chip-handoff" data-testid="row-handoff">
+                {t('inbox.handedOff')}
+              </span>
+            ) : null}
+            {conv.team ? <span class="chip chip-team">{t('conv.team', { team: conv.team })}</span> : null}
+            {chips.map((label) => (
+              <span class="chip" key={label}>
+                {label}
+              </span>
+            ))}
+            {moreLabels > 0 ? <span class="chip chip-more">+{moreLabels}</span> : null}
+            {siteName ? <span class="row-site">{siteName}</span> : null}
+          </span>
+        ) : null}
       </span>
     </button>
     </li>

@@ -3,6 +3,7 @@ import { useLayoutEffect, useMemo, useRef } from 'preact/hooks'
 import { useLocale, useT } from '../i18n/use-t.ts'
 import { $now, formatDay } from '../lib/time.ts'
 import { threadRows } from '../lib/thread-view.ts'
+import { $botTurns, turnsByMessage } from '../stores/bot-turns.ts'
 import { $conversations } from '../stores/conversations.ts'
 import { $me } from '../stores/live.ts'
 import { $outbox } from '../stores/outbox.ts'
@@ -26,6 +27,8 @@ export function MessageList({ id }: { id: string }) {
   const items = thread?.items ?? []
   const pending = useMemo(() => outbox.filter((p) => p.conv === id), [outbox, id])
   const rows = useMemo(() => threadRows(items, pending, myId, conv?.visitorReadSeq ?? 0), [items, pending, myId, conv?.visitorReadSeq])
+  const turns = useStore($botTurns, { keys: [id] })[id]
+  const turnOf = useMemo(() => turnsByMessage(turns?.items ?? []), [turns])
 
   const ref = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
@@ -45,7 +48,7 @@ export function MessageList({ id }: { id: string }) {
       el.scrollTop = el.scrollHeight
     }
     anchor.current = { first, height: el.scrollHeight }
-  }, [rows])
+  }, [rows, turnOf])
 
   // The pane changes size (details opened, window resized, composer grew): stay pinned if we were.
   useLayoutEffect(() => {
@@ -94,7 +97,7 @@ export function MessageList({ id }: { id: string }) {
             )
           }
           if (row.kind === 'pending') return <PendingBubble key={row.key} pending={row.pending} first={row.first} />
-          return <MessageBubble key={row.key} msg={row.msg} mine={row.mine} first={row.first} status={row.status} />
+          return <MessageBubble key={row.key} msg={row.msg} mine={row.mine} first={row.first} status={row.status} turn={turnOf.get(row.msg.id)} />
         })}
       </div>
     </div>
