@@ -110,7 +110,7 @@ export function createScriptRegistry(options: RegistryOptions) {
       emit({ site, variant, status: 'invalid', version: before.running?.version ?? null, errors: result.errors, origin })
       return
     }
-    // The same text again (our own upload seen by the watcher, a touch): keep the object already running.
+    // The same text again (re-checked for new plugin names, or fixed back): keep the object already running.
     const same = before.running?.version === result.script.version
     state.scripts.set(variant, { running: same ? before.running : result.script, errors: [], source })
     if (!same || before.errors.length > 0) emit({ site, variant, status: 'loaded', version: result.script.version, errors: [], origin })
@@ -166,6 +166,10 @@ export function createScriptRegistry(options: RegistryOptions) {
       return
     }
     const source = await readOrNull(join(dir, site, file))
+    const state = sites.get(site)
+    const known = variant === null ? state?.experiment.source : state?.scripts.get(variant)?.source
+    // Unchanged text (our own upload seen by the watcher, a touch, a folder event): nothing to do.
+    if (source !== null && source === known) return
     if (source === null) unload(site, variant, origin)
     else if (variant === null) applyExperiment(site, source, origin)
     else applyScript(site, variant, source, origin)
