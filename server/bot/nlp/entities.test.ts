@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { compileOrderPattern, extractEntities } from './entities.ts'
+import { compileOrderPattern, extractEntities, type EntityOptions } from './entities.ts'
 
 // 2026-11-28 10:00 in Shanghai (02:00 UTC), a Saturday.
 const NOW = Date.UTC(2026, 10, 28, 2, 0)
-const SHOP = { orderPattern: 'KF\\d{8}', now: NOW, timeZone: 'Asia/Shanghai' }
-const find = (text: string, options: Partial<typeof SHOP> = {}) => extractEntities(text, { ...SHOP, ...options })
-const values = (text: string, options: Partial<typeof SHOP> = {}) => find(text, options).map((e) => `${e.type}:${e.value}`)
+const SHOP: EntityOptions = { orderPattern: 'KF\\d{8}', now: NOW, timeZone: 'Asia/Shanghai' }
+const find = (text: string, options: Partial<EntityOptions> = {}) => extractEntities(text, { ...SHOP, ...options })
+const values = (text: string, options: Partial<EntityOptions> = {}) => find(text, options).map((e) => `${e.type}:${e.value}`)
 
 describe('phones', () => {
   it('finds Chinese mobiles written with spaces, dashes, +86 or 0086', () => {
