@@ -201,11 +201,12 @@ export function parseScript(source: string, options: ParseOptions): ParseResult 
   const sections = new Map(r.entries(top, '', TOP_KEYS).map((e) => [e.key, e]))
   const known = { processors: new Set([...Object.keys(builtinProcessors), ...options.processors]), actions: options.actions }
   const settings = readSettings(r, sections.get('settings')?.value ?? null, known.processors)
-  const intents = readIntents(r, sections.get('intents'))
+  // Tokenized once, for the "has words" check and for training.
+  const training: TrainExample[] = []
+  const intents = readIntents(r, sections.get('intents'), training)
   const rules = readRules(r, sections.get('rules'), settings, intents, known.actions)
 
   if (r.errors.length > 0) return { ok: false, errors: sortErrors(r.errors) }
-  const examples: TrainExample[] = intents.flatMap((intent) => intent.examples.map((text) => ({ intent: intent.name, tokens: tokenize(text) })))
   const script: CompiledScript = {
     site: options.site,
     variant: options.variant,
@@ -214,7 +215,7 @@ export function parseScript(source: string, options: ParseOptions): ParseResult 
     settings: deepFreeze(settings),
     intents: deepFreeze(intents),
     rules: deepFreeze(rules),
-    classifier: trainClassifier(examples),
+    classifier: trainClassifier(training),
     loadedAt: options.now ?? Date.now(),
   }
   return { ok: true, script: Object.freeze(script) }
@@ -438,7 +439,7 @@ function checkedText(r: YamlReader, node: Node | null, path: string): string | n
 
 type Entry = { key: string; keyNode: Scalar; value: Node | null }
 
-function readIntents(r: YamlReader, entry: Entry | undefined): IntentDef[] {
+function readIntents(r: YamlReader, entry: Entry | undefined, training: TrainExample[]): IntentDef[] {
   const intents: IntentDef[] = []
   if (!entry) return intents
   const map = r.map(entry.value, 'intents', 'a mapping of intent names to { examples, reply }')
@@ -471,12 +472,14 @@ function readIntents(r: YamlReader, entry: Entry | undefined): IntentDef[] {
         const text = item.value.trim()
         const norm = normalize(text)
         const owner = owners.get(norm)
+        const tokens = text.length > SCRIPT_LIMITS.textChars ? [] : tokenize(text)
         if (text.length > SCRIPT_LIMITS.textChars) r.error(item.node, `${path}.examples: an example of ${text.length} characters; at most ${SCRIPT_LIMITS.textChars}`)
-        else if (!tokenize(text).some((t) => t.isWord)) r.error(item.node, `${path}.examples: "${text}" has no words to learn from`)
+        else if (!tokens.some((t) => t.isWord)) r.error(item.node, `${path}.examples: "${text}" has no words to learn from`)
         else if (owner && owner.intent !== key) r.error(item.node, `${path}.examples: "${text}" is also an example of "${owner.intent}" (line ${owner.line}); a phrase can teach only one intent`)
         else if (!owner) {
           owners.set(norm, { intent: key, line: r.lineOf(item.node) })
           examples.push(text)
+          training.push({ intent: key, tokens })
         }
       }
     }
