@@ -62,6 +62,7 @@ export const en = {
   'composer.send': 'Send',
   'composer.tooLong': '{count} / {max} characters',
   'composer.full': 'Too many unsent messages. Wait for the connection to come back.',
+  'composer.takesOver': 'Reply to take over from the bot…  Enter to send',
   'conn.connecting': 'Connecting…',
   'conn.reconnecting': 'Connection lost. Reconnecting…',
   'conn.retry': 'Retry now',
@@ -145,7 +146,7 @@ export const en = {
   'bot.stats.handoffs': 'Hand-offs',
   'bot.stats.handoffRate': 'Hand-off rate',
   'bot.stats.rating': 'Avg rating',
-  'bot.stats.ratings': '{count} ratings',
+  'bot.stats.ratings': '{count} rated',
   'bot.stats.empty': 'No conversations yet.',
   'bot.refresh': 'Refresh',
 } as const
@@ -216,6 +217,7 @@ export const zhCN: Dictionary = {
   'composer.send': '发送',
   'composer.tooLong': '{count} / {max} 字',
   'composer.full': '未发送的消息过多，请等待连接恢复。',
+  'composer.takesOver': '回复即从机器人接管…  Enter 发送',
   'conn.connecting': '正在连接…',
   'conn.reconnecting': '连接已断开，正在重新连接…',
   'conn.retry': '立即重试',
@@ -299,7 +301,7 @@ export const zhCN: Dictionary = {
   'bot.stats.handoffs': '转人工',
   'bot.stats.handoffRate': '转人工率',
   'bot.stats.rating': '平均评分',
-  'bot.stats.ratings': '{count} 个评分',
+  'bot.stats.ratings': '{count} 人评分',
   'bot.stats.empty': '暂无会话数据。',
   'bot.refresh': '刷新',
 }

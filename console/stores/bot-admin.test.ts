@@ -111,12 +111,12 @@ describe('bot page', () => {
       experiment: 'tone',
       variants: [
         { variant: 'default', conversations: 40, resolvedByBot: 30, handoffs: 8, ratings: 10, avgRating: 4.2 },
-        { variant: 'friendly', conversations: 0, resolvedByBot: 0, handoffs: 0, ratings: 0, avgRating: null },
       ],
-    })
-    expect(rows.map((r) => [r.variant, r.resolvedRate, r.handoffRate])).toEqual([
-      ['default', 0.75, 0.2],
-      ['friendly', null, null],
+    }, ['default', 'friendly'])
+    // A variant with nothing counted yet still shows, beside the others.
+    expect(rows.map((r) => [r.variant, r.conversations, r.resolvedRate, r.handoffRate])).toEqual([
+      ['default', 40, 0.75, 0.2],
+      ['friendly', 0, null, null],
     ])
   })
 })

@@ -144,8 +144,12 @@ export async function saveSource(key: EditorKey): Promise<void> {
 /** One variant's numbers with the rates the table and bars show (null where nothing was counted yet). */
 export type StatsRow = BotStatsResponse['variants'][number] & { resolvedRate: number | null; handoffRate: number | null }
 
-export function statsRows(stats: BotStatsResponse | null): StatsRow[] {
-  return (stats?.variants ?? []).map((v) => ({
+/** Every counted variant, plus those the experiment names that have nothing counted yet (as zeros). */
+export function statsRows(stats: BotStatsResponse | null, variants: readonly string[] = []): StatsRow[] {
+  const counted = stats?.variants ?? []
+  const missing = variants.filter((name) => !counted.some((v) => v.variant === name))
+  const zero = (variant: string) => ({ variant, conversations: 0, resolvedByBot: 0, handoffs: 0, ratings: 0, avgRating: null })
+  return [...counted, ...missing.map(zero)].map((v) => ({
     ...v,
     resolvedRate: v.conversations > 0 ? v.resolvedByBot / v.conversations : null,
     handoffRate: v.conversations > 0 ? v.handoffs / v.conversations : null,

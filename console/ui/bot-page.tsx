@@ -192,7 +192,9 @@ function Stats() {
   const t = useT()
   const locale = useLocale()
   const { status, data } = useStore($stats)
-  const rows = statsRows(data)
+  const overview = useStore($overview).data
+  // Only variants the experiment splits visitors between (or that counted something) are compared.
+  const rows = statsRows(data, Object.keys(overview?.experiment?.weights ?? {}))
   return (
     <section class="card" data-testid="bot-stats">
       <h2 class="card-title">

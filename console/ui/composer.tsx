@@ -1,6 +1,8 @@
+import { useStore } from '@nanostores/preact'
 import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { LIMITS } from '../../protocol/index.ts'
 import { useT } from '../i18n/use-t.ts'
+import { $conversations } from '../stores/conversations.ts'
 import { draftOf, setDraft } from '../stores/drafts.ts'
 import { sendReply } from '../stores/outbox.ts'
 import { noteDraft, stopTyping } from '../stores/typing.ts'
@@ -12,6 +14,9 @@ const MAX_HEIGHT_PX = 180
 
 export function Composer({ id }: { id: string }) {
   const t = useT()
+  // Replying to a conversation the bot holds takes it over (the server does it); say so up front.
+  const botHolds = useStore($conversations)[id]?.conv.holder === 'bot'
+  const placeholder = botHolds ? t('composer.takesOver') : t('composer.placeholder')
   const [text, setText] = useState(() => draftOf(id))
   const [full, setFull] = useState(false)
   const ref = useRef<HTMLTextAreaElement>(null)
@@ -54,8 +59,8 @@ export function Composer({ id }: { id: string }) {
           data-testid="agent-composer"
           rows={1}
           value={text}
-          placeholder={t('composer.placeholder')}
-          aria-label={t('composer.placeholder')}
+          placeholder={placeholder}
+          aria-label={placeholder}
           onInput={(e) => update(e.currentTarget.value)}
           onKeyDown={(e) => {
             // While an IME is composing (pinyin), Enter picks a candidate; Safari reports that keydown
