@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { assignVariant } from './experiments.ts'
-import { createScriptRegistry, type RegistryChange, type ScriptRegistry } from './registry.ts'
+import { createScriptRegistry, REMOVE_CONFIRM_MS, type RegistryChange, type ScriptRegistry } from './registry.ts'
 import { decide } from './rules.ts'
 import { versionOf } from './script.ts'
 import { localize } from './template.ts'
@@ -170,8 +170,14 @@ describe('hot reload from files', () => {
     await sleep(400)
     expect(changes.slice(seen)).toEqual([])
 
+    // An editor may delete and re-create a file while saving: a deleted file goes only once it stays gone.
+    unlinkSync(join(dir, 'newshop', 'default.yaml'))
+    await sleep(300)
+    writeFileSync(join(dir, 'newshop', 'default.yaml'), script(4))
     unlinkSync(join(dir, 'newshop', 'b.yaml'))
-    await nextChange((c) => c.variant === 'b' && c.status === 'removed')
+    await nextChange((c) => c.variant === 'b' && c.status === 'removed', REMOVE_CONFIRM_MS + RELOAD_BUDGET_MS)
+    expect(changes.filter((c) => c.status === 'removed').map((c) => c.variant)).toEqual(['b'])
+    expect(registry.current('newshop', 'default')?.version).toBe(versionOf(script(4)))
     expect(registry.current('newshop', 'b')).toBeUndefined()
     expect(registry.current('newshop', 'default')).toBeDefined()
   })

@@ -15,6 +15,8 @@ import type { CompiledScript, ScriptError } from './types.ts'
 
 /** Editors save in bursts (truncate, write, rename): wait this long after the last event before reading. */
 export const RELOAD_DEBOUNCE_MS = 100
+/** A file seen missing is unloaded only if it is still missing this much later (an editor may be mid-save). */
+export const REMOVE_CONFIRM_MS = 1000
 const EXPERIMENT_FILE = 'experiment.yaml'
 const SITE_NAME = /^[A-Za-z0-9_-]{1,64}$/
 const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/
@@ -159,7 +161,7 @@ export function createScriptRegistry(options: RegistryOptions) {
   }
 
   /** Re-reads one file of a site (it may have been written, replaced or deleted). */
-  async function syncFile(site: string, file: string, origin: RegistryChange['origin']): Promise<void> {
+  async function syncFile(site: string, file: string, origin: RegistryChange['origin'], confirmed = false): Promise<void> {
     const variant = file === EXPERIMENT_FILE ? null : file.slice(0, -'.yaml'.length)
     if (variant !== null && !VARIANT_NAME.test(variant)) {
       log.warn({ site, file }, 'bot script ignored: a variant name is letters, digits, _ or - (at most 32)')
@@ -170,7 +172,9 @@ export function createScriptRegistry(options: RegistryOptions) {
     const known = variant === null ? state?.experiment.source : state?.scripts.get(variant)?.source
     // Unchanged text (our own upload seen by the watcher, a touch, a folder event): nothing to do.
     if (source !== null && source === known) return
-    if (source === null) unload(site, variant, origin)
+    if (source === null && origin === 'file' && !confirmed) {
+      later(`${site}/${file}`, () => serial(site, () => syncFile(site, file, origin, true)), REMOVE_CONFIRM_MS)
+    } else if (source === null) unload(site, variant, origin)
     else if (variant === null) applyExperiment(site, source, origin)
     else applyScript(site, variant, source, origin)
   }
@@ -209,14 +213,14 @@ export function createScriptRegistry(options: RegistryOptions) {
     }
   }
 
-  function later(key: string, work: () => Promise<void>): void {
+  function later(key: string, work: () => Promise<void>, ms = RELOAD_DEBOUNCE_MS): void {
     clearTimeout(timers.get(key))
     timers.set(
       key,
       setTimeout(() => {
         timers.delete(key)
         if (!closed) work().catch((error: unknown) => log.error({ err: error, key }, 'bot script reload failed'))
-      }, RELOAD_DEBOUNCE_MS),
+      }, ms),
     )
   }
 
