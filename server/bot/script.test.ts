@@ -207,6 +207,23 @@ describe('errors, all of them, each with line and column', () => {
     expect(parseScript(source, { ...OPTIONS, processors: new Set(['shout']) }).ok).toBe(true)
   })
 
+  it('refuses conditions on what a left-out processor would find, and settings for processors not in the pipeline', () => {
+    const source = [
+      /* 1 */ 'settings:',
+      /* 2 */ '  processors: { sentiment: { negation: 3 } }',
+      /* 3 */ '  pipeline: [tokenize, intent]',
+      /* 4 */ 'intents: { a: { examples: [hello], reply: hi } }',
+      /* 5 */ 'rules:',
+      /* 6 */ '  - { name: x, when: { intent: a, entity: email, sentimentBelow: 0 }, do: [{ label: y }] }',
+      '',
+    ].join('\n')
+    expect(errorsOf(source).map(formatScriptError)).toEqual([
+      `line 2, column ${col(source, 2, 'sentiment')}: settings.processors.sentiment: "sentiment" is not in settings.pipeline, so these settings would do nothing`,
+      `line 6, column ${col(source, 6, 'entity')}: rules[0].when.entity: needs the "entities" processor, which settings.pipeline leaves out`,
+      `line 6, column ${col(source, 6, 'sentimentBelow')}: rules[0].when.sentimentBelow: needs the "sentiment" processor, which settings.pipeline leaves out`,
+    ])
+  })
+
   it('refuses empty and non-mapping files', () => {
     expect(errorsOf('')).toEqual([{ line: 1, column: 1, message: 'the script is empty: it needs "intents" and "rules" (see server/bot/README.md)' }])
     expect(errorsOf('- a\n- b\n')[0]?.message).toBe('the script: expected a mapping with settings, intents and rules')

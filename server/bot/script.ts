@@ -233,6 +233,7 @@ function deepFreeze<T>(value: T): T {
 
 function readSettings(r: YamlReader, node: Node | null, processors: ReadonlySet<string>): ScriptSettings {
   const settings: ScriptSettings = { ...DEFAULT_SETTINGS, processors: {} }
+  const configured: Scalar[] = []
   if (node === null) return settings
   const map = r.map(node, 'settings')
   if (!map) return settings
@@ -277,6 +278,7 @@ function readSettings(r: YamlReader, node: Node | null, processors: ReadonlySet<
         for (const entry of r.entries(inner, path, [...processors])) {
           const block = r.map(entry.value, join(path, entry.key))
           if (block) settings.processors[entry.key] = block.toJS(r.doc, { maxAliasCount: 50 }) as Record<string, unknown>
+          configured.push(entry.keyNode)
         }
         break
       }
@@ -285,10 +287,10 @@ function readSettings(r: YamlReader, node: Node | null, processors: ReadonlySet<
         break
     }
   }
-  if (settings.processors && settings.pipeline) {
-    for (const name of Object.keys(settings.processors)) {
-      if (!settings.pipeline.includes(name)) r.error(map, `settings.processors.${name}: "${name}" is not in settings.pipeline, so these settings would do nothing`)
-    }
+  // Checked after the loop: pipeline may come after processors in the file.
+  for (const keyNode of configured) {
+    const name = String(keyNode.value)
+    if (!settings.pipeline.includes(name)) r.error(keyNode, `settings.processors.${name}: "${name}" is not in settings.pipeline, so these settings would do nothing`)
   }
   return settings
 }
@@ -546,11 +548,17 @@ function readCondition(r: YamlReader, node: Node | null, path: string, settings:
   if (!map) return when
   const entries = r.entries(map, path, CONDITION_KEYS)
   if (entries.length === 0 && map.items.length === 0) r.error(map, `${path}: no conditions; a rule needs at least one`)
-  const customEntities = settings.pipeline.some((p) => !(p in builtinProcessors))
+  const custom = settings.pipeline.some((p) => !(p in builtinProcessors))
   const seen = new Map<string, string>()
   for (const { key, keyNode, value } of entries) {
     const kind = key.replace(/s$/, '').replace(/^entitie$/, 'entity')
     const here = `${path}.${key}`
+    // A condition on what a left-out processor finds would never hold (unless a site's own processor finds it).
+    const needs = kind === 'entity' ? 'entities' : kind === 'intent' ? 'intent' : kind.startsWith('sentiment') ? 'sentiment' : null
+    if (needs && !custom && !settings.pipeline.includes(needs)) {
+      r.error(keyNode, `${here}: needs the "${needs}" processor, which settings.pipeline leaves out`)
+      continue
+    }
     if (seen.has(kind)) {
       r.error(keyNode, `${here}: "${seen.get(kind)}" and "${key}" are the same condition; list the values in one`)
       continue
@@ -576,7 +584,7 @@ function readCondition(r: YamlReader, node: Node | null, path: string, settings:
         const list = r.strings(value, here) ?? []
         for (const item of list) {
           if (item.value === 'order' && settings.orderPattern === null) r.error(item.node, `${here}: "order" needs settings.orderPattern (the site's order number format, e.g. 'KF\\d{8}')`)
-          else if (!customEntities && !(BUILTIN_ENTITIES as readonly string[]).includes(item.value)) {
+          else if (!custom && !(BUILTIN_ENTITIES as readonly string[]).includes(item.value)) {
             r.error(item.node, `${here}: unknown entity "${item.value}"${suggestion(item.value, BUILTIN_ENTITIES)}; known: ${BUILTIN_ENTITIES.join(', ')}`)
           }
         }
