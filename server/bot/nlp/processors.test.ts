@@ -193,6 +193,12 @@ describe('entities processor settings', () => {
     expect(() => builtinProcessors.intent!({ ranking: 0 })).toThrow(/ranking/)
   })
 
+  it('only the four built-in names are built-in (not Object methods such as toString)', () => {
+    expect(Object.keys(builtinProcessors)).toEqual(['tokenize', 'entities', 'intent', 'sentiment'])
+    expect('toString' in builtinProcessors).toBe(false)
+    expect(builtinProcessors.constructor).toBeUndefined()
+  })
+
   it('`ranking` sets how many intents are kept', async () => {
     const script = scriptWith({ processors: { intent: { ranking: 1 } } })
     expect((await run(script, '运费多少钱')).ranking).toHaveLength(1)

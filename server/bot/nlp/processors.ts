@@ -98,13 +98,18 @@ const sentimentProcessor: ProcessorFactory = () => ({
   },
 })
 
-/** The processors every script may name in `settings.pipeline`. Factories throw on bad settings. */
-export const builtinProcessors: Readonly<Record<string, ProcessorFactory>> = {
-  tokenize: tokenizeProcessor,
-  entities: entitiesProcessor,
-  intent: intentProcessor,
-  sentiment: sentimentProcessor,
-}
+/**
+ * The processors every script may name in `settings.pipeline`. Factories throw on bad settings.
+ * No prototype, so `'toString' in builtinProcessors` is false and a pipeline cannot name Object's methods.
+ */
+export const builtinProcessors: Readonly<Record<string, ProcessorFactory>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, ProcessorFactory>, {
+    tokenize: tokenizeProcessor,
+    entities: entitiesProcessor,
+    intent: intentProcessor,
+    sentiment: sentimentProcessor,
+  }),
+)
 
 function optionalString(settings: Record<string, unknown>, processor: string, key: string): string | undefined {
   const value = settings[key]
