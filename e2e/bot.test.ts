@@ -119,3 +119,32 @@ describe('the assistant answers, hands off, and a person takes it from there', (
     await visitor.screenshot({ path: '.tmp/e2e-bot-visitor-rated.png' })
   })
 })
+
+describe('who holds a conversation is the agent’s call', () => {
+  it('an agent takes over from the bot, which then stays quiet, and hands it back, which it then answers', async () => {
+    const other = await newPage(env.browser, { locale: 'en-US' })
+    const chat2 = await openWidget(other, `${env.kefu.url}/demo/`)
+    await visitorSends(chat2, 'How do I return an item?')
+    await botMessages(chat2).filter({ hasText: '7 days' }).waitFor()
+
+    await agent.getByTestId('nav-inbox').click()
+    await agent.getByTestId('tab-bot').click()
+    await agent.locator('[data-testid=conv-row][data-holder=bot]').filter({ hasText: '7 days' }).click()
+    await agent.getByTestId('takeover').click()
+    await agent.getByTestId('handback').waitFor()
+    expect(await agent.getByTestId('conv-holder').getAttribute('data-holder')).toBe('human')
+
+    const botsBefore = await botMessages(chat2).count()
+    await typeAndSend(chat2.getByTestId('composer'), 'What are your opening hours?')
+    await agent.getByTestId('agent-message').filter({ hasText: 'opening hours' }).waitFor()
+    await other.waitForTimeout(BOT_QUIET_MS)
+    expect(await botMessages(chat2).count()).toBe(botsBefore)
+
+    await agent.getByTestId('handback').click()
+    await agent.getByTestId('takeover').waitFor()
+    await typeAndSend(chat2.getByTestId('composer'), 'And when are you open on Saturday?')
+    await expect.poll(() => botMessages(chat2).count(), { timeout: 10_000 }).toBe(botsBefore + 1)
+    expect(await botMessages(chat2).last().textContent()).toContain('Saturday')
+    await other.context().close()
+  })
+})
