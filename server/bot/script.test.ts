@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { SHOP_HELD_OUT } from './nlp/fixtures.ts'
+import { OUT_OF_SCOPE, SHOP_HELD_OUT } from './nlp/fixtures.ts'
 import { normalize, tokenize } from './nlp/tokenize.ts'
 import { parseExperiment } from './experiments.ts'
 import { formatScriptError, parseScript, SCRIPT_LIMITS, type ParseOptions } from './script.ts'
@@ -278,6 +278,18 @@ describe('the demo scripts', () => {
   it('the demo experiment splits default and b 50/50', () => {
     const result = parseExperiment(read('experiment.yaml'), { site: 'demo', variants: new Set(['default', 'b']) })
     expect(result.ok && result.experiment.weights).toEqual({ default: 50, b: 50 })
+  })
+
+  it.each(['default.yaml', 'b.yaml'])('%s recognises at least 90%% of the held-out paraphrases and none of the out-of-scope messages', (file) => {
+    const result = parseScript(read(file), OPTIONS)
+    if (!result.ok) throw new Error('invalid demo')
+    const { classifier, settings } = result.script
+    // The NLP fixtures name two intents differently.
+    const names: Record<string, string> = { return_refund: 'returns', shipping_cost: 'shipping' }
+    const right = SHOP_HELD_OUT.filter((p) => classifier.classify(tokenize(p.text))[0]?.intent === (names[p.intent] ?? p.intent)).length
+    expect(right / SHOP_HELD_OUT.length).toBeGreaterThanOrEqual(0.9)
+    const confident = OUT_OF_SCOPE.filter((text) => (classifier.classify(tokenize(text))[0]?.confidence ?? 0) >= settings.minConfidence)
+    expect(confident).toEqual([])
   })
 
   it('contains none of the NLP held-out phrases (they measure accuracy on phrases never trained on)', () => {
