@@ -10,6 +10,11 @@ export const RECOMMENDED_MIN_CONFIDENCE = 0.4
 
 const WORD_WEIGHT = 1
 const BIGRAM_WEIGHT = 0.5
+/**
+ * A one-character Chinese word (在, 到, 退) is as weak a clue as a bigram: sharing only 在 made
+ * 你们公司在招聘程序员吗 look like the greeting 在吗. Its bigrams (在吗, 退货) still carry it.
+ */
+const SINGLE_HAN_WEIGHT = 0.5
 /** How much the best single example counts against the intent's centroid. */
 const NEAREST_WEIGHT = 0.7
 export const DEFAULT_LIMIT = 3
@@ -34,7 +39,7 @@ export function trainClassifier(examples: readonly TrainExample[]): IntentClassi
 
   const vectorOf = (counts: Map<string, number>): Vector => {
     const v: Vector = new Map()
-    for (const [f, c] of counts) v.set(f, (1 + Math.log(c)) * idf(f) * (f.startsWith('b:') ? BIGRAM_WEIGHT : WORD_WEIGHT))
+    for (const [f, c] of counts) v.set(f, (1 + Math.log(c)) * idf(f) * weightOf(f))
     return unit(v)
   }
 
@@ -61,6 +66,10 @@ export function trainClassifier(examples: readonly TrainExample[]): IntentClassi
     },
   }
 }
+
+const SINGLE_HAN_WORD = /^w:\p{Script=Han}$/u
+const weightOf = (feature: string): number =>
+  feature.startsWith('b:') ? BIGRAM_WEIGHT : SINGLE_HAN_WORD.test(feature) ? SINGLE_HAN_WEIGHT : WORD_WEIGHT
 
 /**
  * Cosine similarity of two short messages rarely passes 0.6 even for close paraphrases, while messages about
