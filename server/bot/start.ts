@@ -30,10 +30,6 @@ export async function startBot(deps: Deps, plugins: PluginHost): Promise<{ close
     processors: new Set(plugins.processors.keys()),
     logger: logger.child({ component: 'bot-scripts' }),
   })
-  registry.onChange((change) => {
-    const level = change.status === 'invalid' ? 'warn' : 'info'
-    logger[level]({ site: change.site, variant: change.variant ?? 'experiment', status: change.status, version: change.version, origin: change.origin, errors: change.errors.length }, 'bot script change')
-  })
   await registry.loadAll()
   registry.watch()
   deps.bot = createBot(deps, registry, plugins)
