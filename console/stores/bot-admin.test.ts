@@ -110,13 +110,15 @@ describe('bot page', () => {
     const rows = statsRows({
       experiment: 'tone',
       variants: [
+        { variant: 'friendly', conversations: 0, resolvedByBot: 0, handoffs: 0, ratings: 0, avgRating: null },
         { variant: 'default', conversations: 40, resolvedByBot: 30, handoffs: 8, ratings: 10, avgRating: 4.2 },
       ],
-    }, ['default', 'friendly'])
-    // A variant with nothing counted yet still shows, beside the others.
+    }, ['default', 'friendly', 'short'])
+    // Default first; a variant with nothing counted yet still shows, beside the others.
     expect(rows.map((r) => [r.variant, r.conversations, r.resolvedRate, r.handoffRate])).toEqual([
       ['default', 40, 0.75, 0.2],
       ['friendly', 0, null, null],
+      ['short', 0, null, null],
     ])
   })
 })

@@ -149,7 +149,10 @@ export function statsRows(stats: BotStatsResponse | null, variants: readonly str
   const counted = stats?.variants ?? []
   const missing = variants.filter((name) => !counted.some((v) => v.variant === name))
   const zero = (variant: string) => ({ variant, conversations: 0, resolvedByBot: 0, handoffs: 0, ratings: 0, avgRating: null })
-  return [...counted, ...missing.map(zero)].map((v) => ({
+  const order = (a: string, b: string) => (a === 'default' ? -1 : b === 'default' ? 1 : a.localeCompare(b))
+  return [...counted, ...missing.map(zero)]
+    .sort((a, b) => order(a.variant, b.variant))
+    .map((v) => ({
     ...v,
     resolvedRate: v.conversations > 0 ? v.resolvedByBot / v.conversations : null,
     handoffRate: v.conversations > 0 ? v.handoffs / v.conversations : null,
