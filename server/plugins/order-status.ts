@@ -2,7 +2,8 @@ import * as v from 'valibot'
 import type { ActionContext, ActionResult } from '../bot/types.ts'
 import { definePlugin } from './api.ts'
 import { PluginHttpError } from './http.ts'
-import { languageOf, plainVar, replyText, serviceOptions, type Localized } from './service.ts'
+import { pickLanguage } from '../bot/template.ts'
+import { plainVar, replyText, serviceOptions, type Localized } from './service.ts'
 
 /**
  * `order-status`: looks up the order number the pipeline found in the company's order service
@@ -60,7 +61,7 @@ export default definePlugin({
     if (api.options.authHeader) headers.authorization = api.options.authHeader
 
     api.addAction('order-status', async (ctx: ActionContext): Promise<ActionResult> => {
-      const lang = languageOf(ctx.analysis.text)
+      const lang = pickLanguage(ctx.analysis.text)
       const entity = ctx.analysis.entities.find((e) => e.type === 'order')
       if (!entity) return { replies: [replyText(ctx, 'ask', ORDER_REPLIES.ask, lang)] }
       const order = plainVar(entity.value, 64)

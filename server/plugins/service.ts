@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import type { Lang } from '../bot/template.ts'
 import type { ActionContext } from '../bot/types.ts'
 
 /** Options shared by plugins that call one company service: where, how to authenticate, how long to wait. */
@@ -20,14 +21,8 @@ export const serviceOptions = {
   ),
 }
 
-export type Lang = 'zh' | 'en'
 /** Text in both languages; a script may give one string for both. */
 export type Localized = { zh: string; en: string }
-
-const HAN = /\p{Script=Han}/u
-
-/** The visitor's language: Chinese when the message has a Han character, else English (the engine's rule too). */
-export const languageOf = (text: string): Lang => (HAN.test(text) ? 'zh' : 'en')
 
 const LocalizedArg = v.union([v.string(), v.object({ zh: v.string(), en: v.string() })])
 

@@ -2,7 +2,8 @@ import * as v from 'valibot'
 import type { ActionContext, ActionResult } from '../bot/types.ts'
 import { definePlugin } from './api.ts'
 import { PluginHttpError } from './http.ts'
-import { languageOf, plainVar, replyText, serviceOptions, type Localized } from './service.ts'
+import { pickLanguage } from '../bot/template.ts'
+import { plainVar, replyText, serviceOptions, type Localized } from './service.ts'
 
 /**
  * `ticket`: creates a ticket in the company's helpdesk (`POST <url>` with a JSON body) from the visitor's
@@ -46,7 +47,7 @@ export default definePlugin({
     if (api.options.authHeader) headers.authorization = api.options.authHeader
 
     api.addAction('ticket', async (ctx: ActionContext): Promise<ActionResult> => {
-      const lang = languageOf(ctx.analysis.text)
+      const lang = pickLanguage(ctx.analysis.text)
       const log = ctx.logger.child({ plugin: 'ticket' })
       const subjectArg = readArg(ctx, 'subject', ARGS.subject)
       const subject = typeof subjectArg === 'object' ? subjectArg[lang] : subjectArg
