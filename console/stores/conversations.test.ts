@@ -7,18 +7,23 @@ import {
   replaceOpen,
   resetConversations,
   setListTab,
+  $listTab,
   $tabCounts,
   $totalUnread,
   unreadCount,
   upsertConversations,
 } from './conversations.ts'
 import { mergeConversation } from '../../widget/merge.ts'
+import { $selectedId } from './selection.ts'
 import { conv, msg } from './test-fixtures.ts'
 
 const ids = () => $conversationList.get().map((e) => e.conv.id)
 const unread = (id: string) => unreadCount($conversations.get()[id]!)
 
-beforeEach(resetConversations)
+beforeEach(() => {
+  resetConversations()
+  $selectedId.set(null)
+})
 
 describe('conversation list', () => {
   it('orders by latest activity and reorders live when a message arrives', () => {
@@ -60,6 +65,22 @@ describe('conversation list', () => {
     setListTab('human')
     expect(ids().sort()).toEqual(['b1', 'p'])
     expect($totalUnread.get()).toBe(2)
+  })
+
+  it('follows the conversation on screen to its new tab when it changes hands, but not when resolved', () => {
+    upsertConversations([conv('a', { holder: 'bot' }), conv('b', { holder: 'bot' })])
+    setListTab('bot')
+    $selectedId.set('a')
+    upsertConversations([conv('a', { holder: 'human', updatedAt: 2_000 })]) // taken over
+    expect($listTab.get()).toBe('human')
+    expect(ids()).toEqual(['a'])
+    upsertConversations([conv('a', { holder: 'bot', updatedAt: 3_000 })]) // handed back
+    expect($listTab.get()).toBe('bot')
+    // Another conversation changing hands does not move the agent's list.
+    upsertConversations([conv('b', { holder: 'human', updatedAt: 3_000 })])
+    expect($listTab.get()).toBe('bot')
+    upsertConversations([conv('a', { holder: 'bot', status: 'resolved', updatedAt: 4_000 })])
+    expect($listTab.get()).toBe('bot')
   })
 
   it('never moves seq or read cursors back when an older snapshot arrives late', () => {

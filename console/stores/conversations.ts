@@ -1,6 +1,7 @@
 import { atom, computed } from 'nanostores'
 import type { Conversation, ConversationStatus, Message, Sender, Side } from '../../protocol/index.ts'
 import { mergeConversation } from '../../widget/merge.ts'
+import { $selectedId } from './selection.ts'
 
 /**
  * The conversation list: every conversation the agent has seen (welcome, REST lists, live frames),
@@ -124,8 +125,24 @@ export const $totalUnread = computed($conversations, (entries) =>
 
 export function upsertConversations(list: readonly Conversation[]): void {
   let entries = $conversations.get()
-  for (const conv of list) entries = withConversation(entries, conv)
+  const selected = $selectedId.get()
+  let follow: ListTab | null = null
+  for (const conv of list) {
+    const before = entries[conv.id]?.conv
+    entries = withConversation(entries, conv)
+    if (conv.id === selected && before) follow = followedTab(tabOf(before), tabOf(entries[conv.id]!.conv))
+  }
   $conversations.set(entries)
+  if (follow) $listTab.set(follow)
+}
+
+/**
+ * The conversation on screen changed hands (taken over, handed back or off): the list shows its new
+ * tab, so it does not vanish from under the agent. Resolving keeps the tab (the row leaves, as before).
+ */
+function followedTab(from: ListTab, to: ListTab): ListTab | null {
+  if (from === to || from === 'resolved' || to === 'resolved' || $listTab.get() !== from) return null
+  return to
 }
 
 export function noteMessages(messages: readonly Message[]): void {

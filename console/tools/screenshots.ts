@@ -1,7 +1,8 @@
 /**
  * Screenshots of the console against a running Kefu (fresh data dir, demo site on), for a person to
  * look at: login, login error, empty inbox, a live conversation in English and Chinese, wide and
- * narrow. Usage: `npx tsx console/tools/screenshots.ts [baseUrl] [outDir]`.
+ * narrow; with the demo's assistant on (the default), also a hand-off, the why-lines, the Bot page
+ * and a refused script. Usage: `npx tsx console/tools/screenshots.ts [baseUrl] [outDir]`.
  */
 import { mkdirSync } from 'node:fs'
 import { chromium, type Page } from 'playwright-core'
@@ -89,9 +90,13 @@ try {
 
   await page.getByTestId('login-password').fill(PASSWORD)
   await page.getByTestId('login-submit').click()
-  await page.getByTestId('tab-open').waitFor()
+  await page.getByTestId('tab-human').waitFor()
   await sleep(500)
   await shot(page, '03-inbox-empty')
+  // With the demo's assistant on, new conversations start in the Bot tab.
+  const overview = (await page.evaluate(() => fetch('/api/sites/demo/bot').then((r) => r.json()))) as { variants?: unknown[] }
+  const botOn = (overview.variants?.length ?? 0) > 0
+  if (botOn) await page.getByTestId('tab-bot').click()
 
   const anon = await visitor()
   await anon.send('Hi, is anyone there?')
@@ -104,7 +109,7 @@ try {
   await sleep(300)
   await shot(page, '04-inbox-live')
 
-  await page.getByTestId('conv-row').filter({ hasText: 'A1234' }).click()
+  await page.getByTestId('conv-row').filter({ hasText: 'Alice' }).click()
   await page.getByTestId('agent-message').nth(1).waitFor()
   const composer = page.getByTestId('agent-composer')
   // IME: Enter while composing picks a candidate and must not send; Shift+Enter is a newline.
@@ -136,6 +141,30 @@ try {
   await page.getByTestId('tab-resolved').click()
   await sleep(300)
   await shot(page, '09-resolved')
+
+  if (botOn) {
+    await page.getByTestId('tab-human').click()
+    const shopper = await visitor()
+    await shopper.send('我的订单 KF20261101 到哪了？')
+    await sleep(1500)
+    await shopper.send('转人工')
+    await page.getByTestId('handoff-toast').waitFor()
+    await shot(page, '12-handoff-toast')
+    await page.getByTestId('handoff-open').click()
+    await page.getByTestId('why').nth(1).waitFor()
+    await shot(page, '13-bot-why')
+    await page.getByTestId('nav-bot').click()
+    await page.getByTestId('script-source').waitFor()
+    await sleep(500)
+    await shot(page, '14-bot-page')
+    const source = page.getByTestId('script-source')
+    await source.fill((await source.inputValue()).replace(/minConfidence: [\d.]+/, 'minConfidence: 4'))
+    await page.getByTestId('script-save').click()
+    await page.getByTestId('script-errors').locator('button').first().click()
+    await shot(page, '15-bot-script-refused')
+    await page.getByTestId('nav-inbox').click()
+    shopper.ws.close()
+  }
 
   await page.setViewportSize({ width: 420, height: 760 })
   await shot(page, '10-phone-conversation')
