@@ -226,3 +226,25 @@ describe('scripts: upload, hot reload, A/B', () => {
     for (const s of stats.variants) expect(s.conversations).toBe([...seen.values()].filter((x) => x === s.variant).length)
   })
 })
+
+describe('a site whose script goes away', () => {
+  it('hands its bot-held conversations to a person instead of leaving the visitor unanswered', async () => {
+    await server.deps.store.createSite({ key: 'tea', name: 'Tea', color: '#111111', greeting: null, allowedOrigins: [], secretEnc: 'unused' }, Date.now())
+    const me = await server.deps.store.getAgentByEmail('admin@kefu.local')
+    await server.deps.store.addSiteAgent('tea', me!.id)
+    const source = 'intents:\n  hello:\n    examples: [hello, 你好]\n    reply: Hi from tea\n'
+    expect((await api(server, '/api/sites/tea/bot/scripts/default', { method: 'PUT', token: admin, json: { source } })).status).toBe(200)
+    const { token } = await newVisitor(server, 'tea')
+    const v = (await visitorSocket(server, token, { site: 'tea' })).client
+    const { conv } = await say(v, 'hello')
+    expect((await botReply(v, conv)).text).toBe('Hi from tea')
+
+    await server.deps.bot!.registry.remove('tea', 'default')
+    await say(v, 'hello again')
+    await server.deps.bot!.idle()
+    expect((await server.deps.store.getConversation(conv))!).toMatchObject({ holder: 'human', handoff: { reason: 'no_script' } })
+    // New conversations of a site without a script start with a person.
+    expect(server.deps.bot!.holderFor('tea')).toBe('human')
+    v.close()
+  })
+})

@@ -75,15 +75,27 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
     return result.conversation
   }
 
+  async function handOff(conversation: Conversation, reason: HandoffReason): Promise<Conversation> {
+    const at = deps.clock.now()
+    const handed = await patch(conversation, { holder: 'human', handoff: { reason, at } })
+    hub.broadcast([room.site(handed.site)], { type: 'handoff', conv: handed.id, reason, at })
+    deps.metrics.botHandoffs.inc({ reason })
+    return handed
+  }
+
   async function turn(message: Message): Promise<void> {
     let conversation = await store.getConversation(message.conv)
     if (!conversation || conversation.holder !== 'bot' || conversation.status !== 'open') return
     const variant = await variantOf(conversation)
     const script = registry.current(conversation.site, variant)
-    if (!script) return
     const now = deps.clock.now()
     const trace = traceIdOf(conversation.id)
     const log = logger.child({ trace, conv: conversation.id })
+    if (!script) {
+      // The site's script was removed while the bot held this conversation: a person takes it.
+      await handOff(conversation, 'no_script')
+      return
+    }
     const lang = pickLanguage(message.text)
     const record: BotTurn = {
       conv: conversation.id, msgId: message.id, seq: message.seq, intent: null, ranking: [], entities: [], sentiment: null,
@@ -172,10 +184,7 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
       await say(script.settings.handoffReply !== null ? localize(script.settings.handoffReply, lang) : localize(HANDOFF_DEFAULT, lang))
       record.actions.push(`handoff ${handoff}`)
       record.handoff = handoff
-      const at = deps.clock.now()
-      conversation = await patch(conversation, { holder: 'human', handoff: { reason: handoff, at } })
-      hub.broadcast([room.site(conversation.site)], { type: 'handoff', conv: conversation.id, reason: handoff, at })
-      deps.metrics.botHandoffs.inc({ reason: handoff })
+      conversation = await handOff(conversation, handoff)
     }
     await store.saveBotTurn(record)
     hub.broadcast([room.site(conversation.site)], { type: 'bot', turn: record })
