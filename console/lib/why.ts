@@ -15,6 +15,8 @@ const REASONS: Readonly<Record<string, MessageKey>> = {
   rule: 'reason.rule',
   plugin: 'reason.plugin',
   bot_error: 'reason.bot_error',
+  no_script: 'reason.no_script',
+  complaint: 'reason.complaint',
 }
 const ENTITY_TYPES: Readonly<Record<string, MessageKey>> = {
   order: 'entity.order',
