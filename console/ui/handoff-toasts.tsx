@@ -7,7 +7,7 @@ import { $toasts, dismissToast } from '../stores/handoffs.ts'
 import { openConversation } from '../stores/live.ts'
 import { showInbox } from '../stores/view.ts'
 
-/** Hand-offs from the bot, top right, until opened, dismissed or timed out. */
+/** Hand-offs from the bot, bottom left, until opened, dismissed or timed out. */
 export function HandoffToasts() {
   const t = useT()
   const toasts = useStore($toasts)
