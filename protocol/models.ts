@@ -120,6 +120,8 @@ export const BotTurnSchema = v.object({
   ranking: v.array(IntentScoreSchema),
   entities: v.array(EntitySchema),
   sentiment: v.nullable(v.object({ score: v.number(), label: v.string(), matches: v.array(v.string()) })),
+  /** What a site's own processors found, by processor name. */
+  extra: v.record(v.string(), v.unknown()),
   /** Script content hash and variant that answered. */
   version: v.string(),
   variant: v.string(),

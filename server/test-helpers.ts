@@ -14,10 +14,10 @@ export const ADMIN = { email: 'admin@kefu.local', password: 'admin-test-password
 export type TestServer = RunningServer & { dir: string; stop(): Promise<void> }
 
 /** A real server on port 0 with a temp data dir (test only); the demo site has no bot unless `demoBot: true`. */
-export async function startTestServer(config: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(config: Partial<Config> = {}, env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-test-'))
   const running = await createServer({
-    env: {},
+    env,
     logger: pino({ level: 'silent' }),
     config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), botDir: join(dir, 'data', 'bots'), demoBot: false, adminPassword: ADMIN.password, logLevel: 'silent', distDir: join(dir, 'dist'), ...config },
   })

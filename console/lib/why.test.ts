@@ -11,6 +11,7 @@ const turn = (over: Partial<BotTurn> = {}): BotTurn => ({
   ranking: [],
   entities: [{ type: 'order', value: 'KF20261101', text: 'KF20261101', start: 5, end: 15 }],
   sentiment: { score: -0.4, label: 'negative', matches: ['慢'] },
+  extra: {},
   version: '3f2a1c9b0d1e88',
   variant: 'default',
   rules: ['order-lookup'],

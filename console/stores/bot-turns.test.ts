@@ -3,7 +3,7 @@ import type { BotTurn } from '../../protocol/index.ts'
 import { $botTurns, loadBotTurns, receiveBotTurn, resetBotTurns, turnsByMessage } from './bot-turns.ts'
 
 const turn = (seq: number, over: Partial<BotTurn> = {}): BotTurn => ({
-  conv: 'c1', msgId: `m${seq}`, seq, intent: { intent: 'hours', confidence: 0.8 }, ranking: [], entities: [], sentiment: null,
+  conv: 'c1', msgId: `m${seq}`, seq, intent: { intent: 'hours', confidence: 0.8 }, ranking: [], entities: [], sentiment: null, extra: {},
   version: 'v1', variant: 'default', rules: [], actions: ['reply'], handoff: null, error: null, ts: seq, ...over,
 })
 

@@ -135,7 +135,7 @@ describe('frames drive the workspace', () => {
     handleFrame({
       type: 'bot',
       turn: {
-        conv: 'a', msgId: 'm1', seq: 1, intent: { intent: 'order_status', confidence: 0.9 }, ranking: [], entities: [], sentiment: null,
+        conv: 'a', msgId: 'm1', seq: 1, intent: { intent: 'order_status', confidence: 0.9 }, ranking: [], entities: [], sentiment: null, extra: {},
         version: 'v1', variant: 'default', rules: [], actions: ['action order-status'], handoff: null, error: null, ts: 1,
       },
     })

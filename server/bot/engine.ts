@@ -98,7 +98,7 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
     }
     const lang = pickLanguage(message.text)
     const record: BotTurn = {
-      conv: conversation.id, msgId: message.id, seq: message.seq, intent: null, ranking: [], entities: [], sentiment: null,
+      conv: conversation.id, msgId: message.id, seq: message.seq, intent: null, ranking: [], entities: [], sentiment: null, extra: {},
       version: script.version, variant: script.variant, rules: [], actions: [], handoff: null, error: null, ts: now,
     }
     const visitor = await store.getVisitor(conversation.visitorId)
@@ -134,6 +134,7 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
       record.ranking = found.ranking
       record.entities = found.entities
       record.sentiment = found.sentiment
+      record.extra = found.extra
       const decision = decide(script, found, now)
       record.rules = decision.rules
       const changes: ConversationPatch = {}

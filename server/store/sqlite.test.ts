@@ -293,7 +293,7 @@ describe('bot state', () => {
     const m2 = (await store.append(visitorMsg(conversation.id, v.id, 'b'))).message
     const turn = (m: typeof m1) => ({
       conv: conversation.id, msgId: m.id, seq: m.seq, intent: { intent: 'greeting', confidence: 0.9 }, ranking: [], entities: [],
-      sentiment: null, version: 'abc', variant: 'default', rules: [], actions: ['reply'], handoff: null, error: null, ts: NOW,
+      sentiment: null, extra: {}, version: 'abc', variant: 'default', rules: [], actions: ['reply'], handoff: null, error: null, ts: NOW,
     })
     await store.saveBotTurn(turn(m2))
     await store.saveBotTurn(turn(m1))
