@@ -121,7 +121,7 @@ export const BotTurnSchema = v.object({
   entities: v.array(EntitySchema),
   sentiment: v.nullable(v.object({ score: v.number(), label: v.string(), matches: v.array(v.string()) })),
   /** What a site's own processors found, by processor name. */
-  extra: v.record(v.string(), v.unknown()),
+  extra: v.optional(v.record(v.string(), v.unknown()), {}),
   /** Script content hash and variant that answered. */
   version: v.string(),
   variant: v.string(),

@@ -40,6 +40,13 @@ describe('why line', () => {
     expect(text(handedOff, 'zh-CN')).toEqual(['intent=未识别意图', 'handoff=转人工：访客要求人工', 'script=脚本 3f2a1c9 · b'])
   })
 
+  it('shows what a site’s own processors found, cut short', () => {
+    const long = 'x'.repeat(200)
+    const parts = text(turn({ extra: { daypart: { daypart: 'evening', hour: 20 }, crm: { note: long } } }))
+    expect(parts).toContain('extra=daypart {"daypart":"evening","hour":20}')
+    expect(parts.find((p) => p.startsWith('extra=crm'))!.length).toBeLessThan(100)
+  })
+
   it('shows a plugin’s own reason and an error as they are', () => {
     expect(reasonText('order_service_down', translator('en'))).toBe('order_service_down')
     expect(text(turn({ error: 'order service timed out', handoff: 'bot_error', actions: [] }))).toContain('error=error: order service timed out')

@@ -6,7 +6,14 @@ import type { MessageKey } from '../i18n/messages.ts'
  * The compact "why" line under a visitor message the bot answered: what it understood (intent and
  * confidence, entities, sentiment), what it did (rules, actions, hand-off) and which script did it.
  */
-export type WhyPart = { kind: 'intent' | 'entities' | 'sentiment' | 'rules' | 'actions' | 'script' | 'handoff' | 'error'; text: string }
+export type WhyPart = { kind: 'intent' | 'entities' | 'sentiment' | 'extra' | 'rules' | 'actions' | 'script' | 'handoff' | 'error'; text: string }
+
+/** A site processor's finding, short: JSON, cut to fit the line. */
+const EXTRA_MAX = 80
+const extraText = (name: string, value: unknown): string => {
+  const json = JSON.stringify(value) ?? String(value)
+  return `${name} ${json.length > EXTRA_MAX ? `${json.slice(0, EXTRA_MAX - 1)}…` : json}`
+}
 
 const REASONS: Readonly<Record<string, MessageKey>> = {
   visitor_request: 'reason.visitor_request',
@@ -59,6 +66,8 @@ export function describeTurn(turn: BotTurn, t: Translate, locale: string): WhyPa
     const label = SENTIMENTS[turn.sentiment.label] ? t(SENTIMENTS[turn.sentiment.label]!) : turn.sentiment.label
     parts.push({ kind: 'sentiment', text: `${label} ${signed(turn.sentiment.score)}` })
   }
+  // What a site's own processors found.
+  for (const [name, value] of Object.entries(turn.extra)) parts.push({ kind: 'extra', text: extraText(name, value) })
   if (turn.rules.length > 0) parts.push({ kind: 'rules', text: t('why.rules', { rules: turn.rules.join(', ') }) })
   // The hand-off has its own part, with the reason in words.
   const actions = turn.actions.filter((a) => !a.startsWith('handoff'))
