@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BotOverviewResponse, BotStatsResponse, BotTurnsResponse, Conversation, InvalidScriptBody, Message } from '../../protocol/index.ts'
+import { DEMO_FAKE } from '../demo/fake-services.ts'
 import { agentSocket, api, login, newVisitor, startTestServer, visitorSocket, type TestClient, type TestServer } from '../test-helpers.ts'
 
 let server: TestServer
@@ -97,6 +98,10 @@ describe('the bot answers first', () => {
       expect({ text, holder: c.holder, reason: c.handoff?.reason }).toEqual({ text, holder: 'human', reason })
       v.close()
     }
+    // The complaint rule also opened a ticket in the (fake) ticket system over HTTP, with the visitor's words.
+    const tickets = await (await fetch(`${server.url}${DEMO_FAKE.mount}${DEMO_FAKE.tickets.path}`)).text()
+    expect(tickets).toMatch(/T-\d{4}/)
+    expect(tickets).toContain('你们太差了，我要投诉')
   }, 20_000)
 
   it('an agent takes over at any time (explicitly or by replying) and hands back to the bot', async () => {
