@@ -41,8 +41,8 @@ export type ClientFrame = v.InferOutput<typeof ClientFrameSchema>
 
 const ErrorCodeSchema = v.picklist(Object.values(ErrorCode))
 
-/** Server → client frames. */
-export const ServerFrameSchema = v.variant('type', [
+/** Server → client frames that visitors receive (the widget parses only these, to stay small). */
+const visitorFrames = [
   v.object({
     type: v.literal('welcome'),
     v: v.number(),
@@ -70,11 +70,18 @@ export const ServerFrameSchema = v.variant('type', [
   v.object({ type: v.literal('typing'), conv: ConvId, side: SideSchema, on: v.boolean(), name: v.nullable(v.string()) }),
   v.object({ type: v.literal('read'), conv: ConvId, side: SideSchema, seq: Seq }),
   v.object({ type: v.literal('pong'), id: RequestId }),
+  v.object({ type: v.literal('error'), id: v.nullable(v.string()), code: ErrorCodeSchema, message: v.string() }),
+] as const
+export const VisitorServerFrameSchema = v.variant('type', visitorFrames)
+export type VisitorServerFrame = v.InferOutput<typeof VisitorServerFrameSchema>
+
+/** Server → client frames: the visitors' ones plus those only agents receive. */
+export const ServerFrameSchema = v.variant('type', [
+  ...visitorFrames,
   /** Agents only: what the bot made of a visitor message and what it did. */
   v.object({ type: v.literal('bot'), turn: BotTurnSchema }),
   /** Agents only: the bot handed a conversation to a person (notify); the `conversation` frame carries the state. */
   v.object({ type: v.literal('handoff'), conv: ConvId, reason: v.string(), at: v.number() }),
-  v.object({ type: v.literal('error'), id: v.nullable(v.string()), code: ErrorCodeSchema, message: v.string() }),
 ])
 export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>
 export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>

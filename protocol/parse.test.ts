@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from './codes.ts'
 import { LIMITS } from './limits.ts'
-import { parseClientFrame, parseServerFrame } from './parse.ts'
+import { parseClientFrame, parseServerFrame, parseVisitorFrame } from './parse.ts'
 
 const parse = (frame: unknown) => {
   const text = typeof frame === 'string' ? frame : JSON.stringify(frame)
@@ -38,5 +38,13 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame('{"type":"pong","id":"p1"}')).toEqual({ type: 'pong', id: 'p1' })
     expect(parseServerFrame('{"type":"pong"}')).toBeNull()
     expect(parseServerFrame('nonsense')).toBeNull()
+  })
+})
+
+describe('parseVisitorFrame', () => {
+  it('reads what visitors receive and leaves agent-only frames out', () => {
+    expect(parseVisitorFrame(JSON.stringify({ type: 'pong', id: 'p1' }))).toEqual({ type: 'pong', id: 'p1' })
+    expect(parseVisitorFrame(JSON.stringify({ type: 'handoff', conv: 'c1', reason: 'low_confidence', at: 1 }))).toBeNull()
+    expect(parseServerFrame(JSON.stringify({ type: 'handoff', conv: 'c1', reason: 'low_confidence', at: 1 }))).not.toBeNull()
   })
 })

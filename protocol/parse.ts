@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { ErrorCode } from './codes.ts'
-import { ClientFrameSchema, ServerFrameSchema, type ClientFrame, type ServerFrame } from './frames.ts'
+import { ClientFrameSchema, ServerFrameSchema, VisitorServerFrameSchema, type ClientFrame, type ServerFrame, type VisitorServerFrame } from './frames.ts'
 import { LIMITS } from './limits.ts'
 
 export type ParseResult<T> =
@@ -54,5 +54,11 @@ export function parseClientFrame(text: string, byteLength: number): ParseResult<
 /** Parses one inbound server frame on the client. Returns null for anything malformed. */
 export function parseServerFrame(text: string): ServerFrame | null {
   const result = v.safeParse(ServerFrameSchema, decode(text))
+  return result.success ? result.output : null
+}
+
+/** The widget's parser: only frames visitors receive (agent-only ones come back null), without their schemas. */
+export function parseVisitorFrame(text: string): VisitorServerFrame | null {
+  const result = v.safeParse(VisitorServerFrameSchema, decode(text))
   return result.success ? result.output : null
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket, WebSocketServer, type WebSocket as ServerSocket } from 'ws'
-import { CloseCode, PROTOCOL_VERSION, type ServerFrame } from '../protocol/index.ts'
+import { CloseCode, PROTOCOL_VERSION, parseServerFrame, type ServerFrame } from '../protocol/index.ts'
 import { backoffDelay, createConnection, type Connection } from './connection.ts'
 
 /** An in-process fake server speaking just enough of the protocol: welcome on hello, pong on ping. */
@@ -48,6 +48,7 @@ describe('connection', () => {
     let token = 'a'
     let ready = 0
     conn = createConnection({
+      parse: parseServerFrame,
       url: () => server!.url,
       hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, token }),
       onFrame: () => {},
@@ -73,6 +74,7 @@ describe('connection', () => {
     server.wss.on('connection', (s) => s.close(CloseCode.Unauthorized, 'bad token'))
     let refused = 0
     conn = createConnection({
+      parse: parseServerFrame,
       url: () => server!.url,
       hello: () => ({ type: 'hello', v: PROTOCOL_VERSION }),
       onFrame: () => {},
@@ -92,6 +94,7 @@ describe('connection', () => {
     server = await fakeServer({ answerPings: false })
     let ready = 0
     conn = createConnection({
+      parse: parseServerFrame,
       url: () => server!.url,
       hello: () => ({ type: 'hello', v: PROTOCOL_VERSION }),
       onFrame: () => {},

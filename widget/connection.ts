@@ -3,10 +3,8 @@ import {
   CloseCode,
   FINAL_CLOSE_CODES,
   TIMING,
-  parseServerFrame,
   type ClientFrame,
   type ClientFrameOf,
-  type ServerFrame,
 } from '../protocol/index.ts'
 
 /**
@@ -19,11 +17,14 @@ export type ConnectionState = 'disconnected' | 'connecting' | 'connected'
 /** Why the connection is (or went) where it is; `final` reasons stop reconnecting until `start()`. */
 export type ConnectionReason = 'start' | 'stop' | 'closed' | 'timeout' | 'unauthorized' | 'unsupported' | 'resume'
 
-export type ConnectionOptions = {
+/** `F`: the frames this side parses (the widget: visitor frames only; the console: all). */
+export type ConnectionOptions<F extends { type: string }> = {
   url: () => string
   /** Built anew for every attempt, so it carries the current token and resume cursors. */
   hello: () => ClientFrameOf<'hello'>
-  onFrame: (frame: ServerFrame) => void
+  /** `parseVisitorFrame` or `parseServerFrame` from protocol/: passed in so the widget does not bundle agent-only schemas. */
+  parse: (text: string) => F | null
+  onFrame: (frame: F) => void
   /** Called after `welcome`; flush outboxes here. */
   onReady?: () => void
   /** Called when the server refuses the credentials (close 4001). */
@@ -49,7 +50,7 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.floor(random() * cap)
 }
 
-export function createConnection(opts: ConnectionOptions): Connection {
+export function createConnection<F extends { type: string }>(opts: ConnectionOptions<F>): Connection {
   const WS = opts.WebSocket ?? WebSocket
   const timing = { ...TIMING, ...opts.timing }
   const $state = atom<ConnectionState>('disconnected')
@@ -85,7 +86,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     socket.onopen = () => socket.send(JSON.stringify(opts.hello()))
     socket.onmessage = (event) => {
       if (ws !== socket || typeof event.data !== 'string') return
-      const frame = parseServerFrame(event.data)
+      const frame = opts.parse(event.data)
       if (!frame) return
       if (frame.type === 'pong') {
         clearTimeout(deadline)

@@ -1,5 +1,5 @@
 import { atom } from 'nanostores'
-import { PROTOCOL_VERSION, type ClientFrame, type ServerFrame } from '../../protocol/index.ts'
+import { PROTOCOL_VERSION, parseServerFrame, type ClientFrame, type ServerFrame } from '../../protocol/index.ts'
 import { createConnection, type Connection, type ConnectionState } from '../../widget/connection.ts'
 
 /**
@@ -33,6 +33,7 @@ export function openSocket(handlers: SocketHandlers): void {
   conn = createConnection({
     url: () => socketUrl(),
     hello: () => ({ type: 'hello', v: PROTOCOL_VERSION }),
+    parse: parseServerFrame,
     onFrame: handlers.onFrame,
     onReady: () => {
       $everConnected.set(true)

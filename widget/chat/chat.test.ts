@@ -69,10 +69,6 @@ describe('chat stores applying server frames', () => {
     const row = rows().at(-1)!
     expect([row.sender, row.name, row.text, row.status]).toEqual(['bot', '智能助手', '您的订单已发货', null])
     expect($unread.get()).toBe(1)
-    // Agents-only frames change nothing on the visitor's side.
-    const before = [$convs.get(), $messages.get()]
-    onFrame({ type: 'handoff', conv: 'c1', reason: 'visitor_request', at: 2000 })
-    expect([$convs.get(), $messages.get()]).toEqual(before)
   })
 
   it('marks a send the server refused for good as failed, and keeps a rate-limited one', () => {

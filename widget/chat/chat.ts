@@ -4,10 +4,11 @@ import {
   MessagesResponseSchema,
   PROTOCOL_VERSION,
   TIMING,
+  parseVisitorFrame,
   type Attributes,
   type Conversation,
   type Message,
-  type ServerFrame,
+  type VisitorServerFrame,
   type Site,
 } from '../../protocol/index.ts'
 import { backoffDelay, createConnection } from '../connection.ts'
@@ -47,6 +48,7 @@ export const $unread = derived([$convs, $messages], () => unreadCount($convs.get
 const connection = createConnection({
   url: wsUrl,
   hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, token: currentToken() ?? undefined, resume: resumeMap() }),
+  parse: parseVisitorFrame,
   onFrame,
   onReady() {
     outbox.reconnected()
@@ -76,7 +78,7 @@ function resumeMap(): Record<string, number> | undefined {
 }
 
 /** Applies one server frame to the stores (exported for tests). */
-export function onFrame(frame: ServerFrame): void {
+export function onFrame(frame: VisitorServerFrame): void {
   switch (frame.type) {
     case 'welcome':
       me = frame.me
@@ -125,9 +127,6 @@ export function onFrame(frame: ServerFrame): void {
         } else outbox.fail(frame.id)
       } else if (import.meta.env.DEV) console.warn('kefu: server error', frame)
       return
-    // Agents only (bot turns, hand-off notices); the visitor sees the bot's messages and the system line.
-    case 'bot':
-    case 'handoff':
     case 'pong':
       return
     default:
