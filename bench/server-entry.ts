@@ -1,0 +1,39 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
+
+/**
+ * Starts a server under test (Kefu's production entry, or the bare `ws` baseline) unchanged, and answers
+ * the runner's probes over the IPC channel: memory after a full GC, CPU time and event-loop delay.
+ * Needs `--expose-gc`. When the runner goes away, the server shuts down as on SIGTERM.
+ */
+export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string }
+export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
+
+const target = process.argv[2]
+const loop = monitorEventLoopDelay({ resolution: 1 })
+loop.enable()
+let cpu = process.cpuUsage()
+
+const gc = (globalThis as { gc?: () => void }).gc
+process.on('message', (msg: { id: number; probe: Probe }) => {
+  if (msg.probe.type === 'mem') {
+    gc?.()
+    gc?.()
+    const m = process.memoryUsage()
+    process.send!({ id: msg.id, result: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemProbe })
+  } else if (msg.probe.type === 'snapshot') {
+    process.send!({ id: msg.id, result: writeHeapSnapshot(msg.probe.path) })
+  } else {
+    const used = process.cpuUsage(cpu)
+    const result: LoopProbe = { cpuMs: (used.user + used.system) / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 }
+    loop.reset()
+    cpu = process.cpuUsage()
+    process.send!({ id: msg.id, result })
+  }
+})
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+
+if (target === 'kefu') await import('../server/main.ts')
+else if (target === 'baseline') await import('./baseline-server.ts')
+else throw new Error(`server-entry: unknown target ${String(target)}`)
