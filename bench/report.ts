@@ -42,8 +42,10 @@ export function report(r: BenchResult): string[] {
   add('   ack p99 (send → ack on the sender)', (t) => t.latency.ack.p99, ms)
   add('   messages delivered / sent', (t) => t.latency.delivered / t.latency.sent, (n) => `${(n * 100).toFixed(2)} %`)
   add('   server CPU during the phase', (t) => t.latency.server.cpuMs / t.latency.elapsedMs, (n) => `${(n * 100).toFixed(0)} %`)
+  add('   server CPU per message', (t) => (t.latency.server.cpuMs * 1000) / t.latency.sent, (n) => `${int(n)} µs`)
   add('   server event-loop delay p99', (t) => t.latency.server.loopP99, ms)
   add('   generator CPU (all workers)', (t) => t.latency.cpuMs / t.latency.elapsedMs, (n) => `${(n * 100).toFixed(0)} %`)
+  add('   CPU pressure (time some task waited for a CPU)', (t) => t.latency.cpuPressure, (n) => `${(n * 100).toFixed(0)} %`)
   rows.push([
     '   acked messages found in SQLite',
     r.kefu?.durability ? `${pct(r.kefu.durability.latencyFound, r.kefu.durability.latencyAcked)} (${int(r.kefu.durability.latencyFound)}/${int(r.kefu.durability.latencyAcked)})` : '',
@@ -84,7 +86,7 @@ export function report(r: BenchResult): string[] {
     lines.push('', `${t.kind} throughput steps:`)
     for (const s of t.throughput.steps) {
       lines.push(
-        `  ${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.server.loopP99)}; generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)} — ${s.pass ? 'pass' : s.why}`,
+        `  ${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.server.loopP99)}; generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} % — ${s.pass ? 'pass' : s.why}`,
       )
     }
   }

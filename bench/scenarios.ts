@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -30,6 +30,7 @@ export type IdleResult = {
   mintPerSec: number | null
   connectMs: number
   connectPerSec: number
+  /** Server memory with half of the sockets connected, and with all of them. */
   before: MemProbe
   after: MemProbe
   rssPerConnection: number
@@ -51,7 +52,20 @@ export type FanoutResult = {
   deliveriesPerSec: number
 }
 
-export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string }
+/**
+ * Share of wall time in which some task on the machine waited for a CPU (Linux PSI, /proc/pressure/cpu):
+ * how much other load (the generator, other jobs on this shared machine) competed with the server.
+ */
+export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null }
+
+function cpuStallUs(): number | null {
+  try {
+    const some = /some .*total=(\d+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]
+    return some ? Number(some) : null
+  } catch {
+    return null
+  }
+}
 
 export type TargetResult = {
   kind: TargetKind
@@ -154,30 +168,41 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     )
     const share = (total: number, i: number) => Math.floor(total / W) + (i < total % W ? 1 : 0)
 
-    // 1. Idle: every visitor identified (hello with a minted token, welcome back); memory after a full GC.
+    // 1. Idle: every visitor identified (hello with a minted token, welcome back). Memory after a full GC,
+    // marginal: measured between half and all of the sockets, so one-time growth (young generation, code,
+    // malloc arenas, SQLite cache) is not charged to the connections.
     log(`${kind}: idle, ${params.idle.visitors} visitors`)
     await each((w, i) => w.call<ConnectResult>({ type: 'connectAgents', group: 'main', token: agentTokens[i]!, count: 1, concurrency: 1 }))
-    const before = await server.mem()
-    const bytes0 = sum((await each((w) => w.call<{ read: number; written: number }>({ type: 'bytes' }))).map((b) => b.read + b.written))
     const mintT0 = performance.now()
     const minted = await each((w, i) => w.call<MintResult>({ type: 'mint', group: 'main', site: sites[i]!, count: share(params.idle.visitors, i), concurrency: MINT_CONCURRENCY }))
     const mintMs = performance.now() - mintT0
     const mintFailed = sum(minted.map((m) => m.failed))
     if (mintFailed > 0) throw new Error(`${mintFailed} visitor sessions failed: ${minted.flatMap((m) => m.errors).join('; ')}`)
-    const connT0 = performance.now()
-    const conns = await each((w, i) => w.call<ConnectResult>({ type: 'connectVisitors', group: 'main', site: sites[i]!, count: share(params.idle.visitors, i), concurrency: CONNECT_CONCURRENCY }))
-    const connectMs = performance.now() - connT0
-    const connections = sum(conns.map((c) => c.connected))
-    const bytes1 = sum((await each((w) => w.call<{ read: number; written: number }>({ type: 'bytes' }))).map((b) => b.read + b.written))
+    const bytes0 = sum((await each((w) => w.call<{ read: number; written: number }>({ type: 'bytes' }))).map((b) => b.read + b.written))
+    const connectHalf = async (count: number) => {
+      const t0 = performance.now()
+      const conns = await each((w, i) => w.call<ConnectResult>({ type: 'connectVisitors', group: 'main', site: sites[i]!, count: share(count, i), concurrency: CONNECT_CONCURRENCY }))
+      return { conns, ms: performance.now() - t0 }
+    }
+    const firstHalf = Math.floor(params.idle.visitors / 2)
+    const a = await connectHalf(firstHalf)
+    await sleep(params.settleMs)
+    const before = await server.mem()
+    const b = await connectHalf(params.idle.visitors - firstHalf)
+    const bytes1 = sum((await each((w) => w.call<{ read: number; written: number }>({ type: 'bytes' }))).map((x) => x.read + x.written))
     await sleep(params.settleMs)
     const after = await server.mem()
     if (options.heapSnapshotPath && kind === 'kefu') log(`heap snapshot: ${await server.heapSnapshot(options.heapSnapshotPath)}`)
+    const conns = [...a.conns, ...b.conns]
+    const connections = sum(conns.map((c) => c.connected))
+    const secondHalf = sum(b.conns.map((c) => c.connected))
+    const connectMs = a.ms + b.ms
     const idle: IdleResult = {
       connections, failed: sum(conns.map((c) => c.failed)), errors: conns.flatMap((c) => c.errors).slice(0, 5),
       mintPerSec: kind === 'kefu' ? (connections / mintMs) * 1000 : null,
       connectMs, connectPerSec: (connections / connectMs) * 1000, before, after,
-      rssPerConnection: (after.rss - before.rss) / connections,
-      heapPerConnection: (after.heapUsed - before.heapUsed) / connections,
+      rssPerConnection: (after.rss - before.rss) / secondHalf,
+      heapPerConnection: (after.heapUsed - before.heapUsed) / secondHalf,
       bytesPerConnection: (bytes1 - bytes0) / connections,
     }
     log(`${kind}: ${connections} connected in ${(connectMs / 1000).toFixed(1)} s; ${(idle.rssPerConnection / 1024).toFixed(2)} KB RSS, ${(idle.heapPerConnection / 1024).toFixed(2)} KB heap each`)
@@ -220,13 +245,17 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     await sleep(params.settleMs)
     const step = async (rate: number, durationMs: number, recordIds: boolean, expectClose = false) => {
       await server.loop()
+      const stall0 = cpuStallUs()
+      const t0 = performance.now()
       const results = await each((w) => w.call<LoadResult>({ type: 'load', group: 'main', rate: rate / W, durationMs, agentShare: params.agentShare, drainMs: params.drainMs, recordIds, expectClose }))
       const probe = expectClose ? { cpuMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN } : await server.loop()
+      const stall1 = cpuStallUs()
+      const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)
       const merged = mergeLoad(results, rate)
-      return { ...merged, server: probe, ...verdict(merged, params.throughput.p99Ms) }
+      return { ...merged, server: probe, cpuPressure, ...verdict(merged, params.throughput.p99Ms) }
     }
     const describe = (s: StepResult) =>
-      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}%, loop p99 ${s.server.loopP99.toFixed(1)} ms; generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%${s.pass ? '' : ` — ${s.why}`}`
+      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg), loop p99 ${s.server.loopP99.toFixed(1)} ms; generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%${s.pass ? '' : ` — ${s.why}`}`
     log(`${kind}: latency at ${params.latency.rate}/s for ${params.latency.durationMs / 1000} s`)
     const { ids: latencyIds, ...lat } = await step(params.latency.rate, params.latency.durationMs, kind === 'kefu')
     log(`${kind}: ${describe(lat)}`)

@@ -10,8 +10,11 @@ export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; pat
 export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
 export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
 
+/** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
+const LOOP_RESOLUTION_MS = 5
+
 const target = process.argv[2]
-const loop = monitorEventLoopDelay({ resolution: 1 })
+const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 loop.enable()
 let cpu = process.cpuUsage()
 

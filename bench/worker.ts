@@ -23,6 +23,10 @@ import type {
 const FILLER = 'Hello, my order 10482 has not arrived yet. Could you check where it is?'
 const CONNECT_TIMEOUT_MS = 30_000
 const ERROR_SAMPLES_MAX = 5
+/** Pacing timer: a 1 ms timer in every worker cost more CPU than the sends it paced. */
+const TICK_MS = 4
+/** Event-loop delay sampling of the generator itself (coarse: it only tells whether the generator kept up). */
+const LOOP_RESOLUTION_MS = 10
 
 type Sock = { ws: WebSocket; role: 'visitor' | 'agent'; group: Group; conv: string | null; reader: { bytesRead: number; bytesWritten: number } | null }
 
@@ -221,7 +225,7 @@ function paced(count: number, rate: number, sendOne: (i: number) => void): Promi
     const tick = () => {
       const due = Math.min(count, Math.floor(((performance.now() - start) / 1000) * rate))
       while (sent < due) sendOne(sent++)
-      if (sent < count) setTimeout(tick, 1)
+      if (sent < count) setTimeout(tick, TICK_MS)
       else resolve(performance.now() - start)
     }
     tick()
@@ -246,7 +250,7 @@ async function load(cmd: Extract<Command, { type: 'load' }>): Promise<LoadResult
   pending.clear()
   const bytes0 = byteTotals()
   const cpu0 = process.cpuUsage()
-  const loop = monitorEventLoopDelay({ resolution: 1 })
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   loop.enable()
   phase = p
   const count = Math.round((cmd.rate * cmd.durationMs) / 1000)
