@@ -23,17 +23,17 @@ describe('bench --smoke', () => {
     for (const t of [result.kefu!, result.baseline!]) {
       expect(t.idle).toMatchObject({ connections: p.idle.visitors, failed: 0 })
       expect(t.idle.rssPerConnection).toBeTypeOf('number')
-      expect(t.fanout.receipts).toBe(t.fanout.expected)
-      expect(t.fanout.expected).toBe(p.fanout.receivers * p.fanout.messages)
-      expect(t.latency.warmup).toMatchObject({ sent: p.latency.visitors, acked: p.latency.visitors })
-      expect(t.latency).toMatchObject({ sent: t.latency.acked, delivered: t.latency.sent, errors: 0, closes: 0 })
-      expect(t.latency.sent).toBe(Math.round((p.latency.rate / p.workers) * (p.latency.durationMs / 1000)) * p.workers)
-      expect(t.latency.sentAgent).toBeGreaterThan(0)
-      expect(t.latency.delivery.n).toBe(t.latency.sent)
-      expect(t.throughput.steps.length).toBeGreaterThan(0)
-      for (const s of t.throughput.steps) expect(s.errors).toBe(0)
-      expect(t.bytes.perMessage).toBeGreaterThan(0)
-      expect(Object.values(t.bytes.frames).every((n) => n > 0)).toBe(true)
+      expect(t.fanout!.receipts).toBe(t.fanout!.expected)
+      expect(t.fanout!.expected).toBe(p.fanout.receivers * p.fanout.messages)
+      expect(t.latency!.warmup).toMatchObject({ sent: p.latency.visitors, acked: p.latency.visitors })
+      expect(t.latency!).toMatchObject({ sent: t.latency!.acked, delivered: t.latency!.sent, errors: 0, closes: 0 })
+      expect(t.latency!.sent).toBe(Math.round((p.latency.rate / p.workers) * (p.latency.durationMs / 1000)) * p.workers)
+      expect(t.latency!.sentAgent).toBeGreaterThan(0)
+      expect(t.latency!.delivery.n).toBe(t.latency!.sent)
+      expect(t.throughput!.steps.length).toBeGreaterThan(0)
+      for (const s of t.throughput!.steps) expect(s.errors).toBe(0)
+      expect(t.bytes!.perMessage).toBeGreaterThan(0)
+      expect(Object.values(t.bytes!.frames).every((n) => n > 0)).toBe(true)
     }
     // Durability is a fact, not a timing: every acked message is in the file, also after kill -9 mid-burst.
     const d = result.kefu!.durability!

@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'semi-space': { type: 'string', default: '64' },
     profile: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
+    'idle-only': { type: 'boolean', default: false },
   },
 })
 const mode: Mode = values.smoke ? 'smoke' : values.full ? 'full' : 'quick'
@@ -78,7 +79,8 @@ for (const kind of targets) {
   result[kind] = await runTarget(kind, params, {
     nodeFlags,
     profileDir,
-    heapSnapshotPath: values['heap-snapshot'] ? resolve(ROOT, `bench/results/kefu-idle-${stamp}.heapsnapshot`) : null,
+    heapSnapshotPath: values['heap-snapshot'] ? resolve(ROOT, `bench/results/idle-${stamp}`) : null,
+    idleOnly: values['idle-only'],
     log,
   })
 }

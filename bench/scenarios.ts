@@ -19,7 +19,10 @@ export type RunOptions = {
   nodeFlags: string[]
   /** Kefu only: `--cpu-prof` into this folder (then no kill -9, so the profile gets written). */
   profileDir: string | null
+  /** Path prefix: heap snapshots of Kefu with half and with all idle sockets connected. */
   heapSnapshotPath: string | null
+  /** Only the idle-connections scenario (memory work). */
+  idleOnly: boolean
   log: (line: string) => void
 }
 
@@ -34,6 +37,8 @@ export type IdleResult = {
   before: MemProbe
   after: MemProbe
   rssPerConnection: number
+  /** The same without the growth of V8's young generation, a fixed cost set by --max-semi-space-size. */
+  rssPerConnectionExclYoung: number
   heapPerConnection: number
   /** Upgrade request + response + hello + welcome, both directions, per socket. */
   bytesPerConnection: number
@@ -70,12 +75,13 @@ function cpuStallUs(): number | null {
 export type TargetResult = {
   kind: TargetKind
   idle: IdleResult
-  fanout: FanoutResult
-  latency: StepResult & { visitors: number; warmup: { sent: number; acked: number; ms: number } }
-  throughput: { visitors: number; steps: StepResult[]; maxRate: number | null }
+  /** Null only in an idle-only run. */
+  fanout: FanoutResult | null
+  latency: (StepResult & { visitors: number; warmup: { sent: number; acked: number; ms: number } }) | null
+  throughput: { visitors: number; steps: StepResult[]; maxRate: number | null } | null
   /** Kefu: acked message ids looked up in the SQLite file after `kill -9` under load. */
   durability: { method: string; latencyAcked: number; latencyFound: number; burstAcked: number; burstFound: number } | null
-  bytes: { perMessage: number; frames: LoadResult['frames'] }
+  bytes: { perMessage: number; frames: LoadResult['frames'] } | null
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -188,11 +194,12 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     const a = await connectHalf(firstHalf)
     await sleep(params.settleMs)
     const before = await server.mem()
+    if (options.heapSnapshotPath) log(`heap snapshot: ${await server.heapSnapshot(`${options.heapSnapshotPath}-${kind}-half.heapsnapshot`)}`)
     const b = await connectHalf(params.idle.visitors - firstHalf)
     const bytes1 = sum((await each((w) => w.call<{ read: number; written: number }>({ type: 'bytes' }))).map((x) => x.read + x.written))
     await sleep(params.settleMs)
     const after = await server.mem()
-    if (options.heapSnapshotPath && kind === 'kefu') log(`heap snapshot: ${await server.heapSnapshot(options.heapSnapshotPath)}`)
+    if (options.heapSnapshotPath) log(`heap snapshot: ${await server.heapSnapshot(`${options.heapSnapshotPath}-${kind}-all.heapsnapshot`)}`)
     const conns = [...a.conns, ...b.conns]
     const connections = sum(conns.map((c) => c.connected))
     const secondHalf = sum(b.conns.map((c) => c.connected))
@@ -202,10 +209,12 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       mintPerSec: kind === 'kefu' ? (connections / mintMs) * 1000 : null,
       connectMs, connectPerSec: (connections / connectMs) * 1000, before, after,
       rssPerConnection: (after.rss - before.rss) / secondHalf,
+      rssPerConnectionExclYoung: (after.rss - before.rss - ((after.spaces.new_space ?? 0) - (before.spaces.new_space ?? 0))) / secondHalf,
       heapPerConnection: (after.heapUsed - before.heapUsed) / secondHalf,
       bytesPerConnection: (bytes1 - bytes0) / connections,
     }
-    log(`${kind}: ${connections} connected in ${(connectMs / 1000).toFixed(1)} s; ${(idle.rssPerConnection / 1024).toFixed(2)} KB RSS, ${(idle.heapPerConnection / 1024).toFixed(2)} KB heap each`)
+    log(`${kind}: ${connections} connected in ${(connectMs / 1000).toFixed(1)} s; ${(idle.rssPerConnection / 1024).toFixed(2)} KB RSS (${(idle.rssPerConnectionExclYoung / 1024).toFixed(2)} KB without young-generation growth), ${(idle.heapPerConnection / 1024).toFixed(2)} KB heap each`)
+    if (options.idleOnly) return { kind, idle, fanout: null, latency: null, throughput: null, durability: null, bytes: null }
 
     // 4. Fan-out (run while the idle visitors are still connected): one visitor's messages to a site room of many agent sockets.
     log(`${kind}: fan-out to ${params.fanout.receivers} agent sockets`)

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { writeHeapSnapshot } from 'node:v8'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 
 /**
  * Starts a server under test (Kefu's production entry, or the bare `ws` baseline) unchanged, and answers
@@ -7,7 +7,8 @@ import { writeHeapSnapshot } from 'node:v8'
  * Needs `--expose-gc`. When the runner goes away, the server shuts down as on SIGTERM.
  */
 export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string }
-export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+/** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
+export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
 export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
 
 /** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
@@ -24,7 +25,8 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
     gc?.()
     gc?.()
     const m = process.memoryUsage()
-    process.send!({ id: msg.id, result: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers } satisfies MemProbe })
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]))
+    process.send!({ id: msg.id, result: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces } satisfies MemProbe })
   } else if (msg.probe.type === 'snapshot') {
     process.send!({ id: msg.id, result: writeHeapSnapshot(msg.probe.path) })
   } else {
