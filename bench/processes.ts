@@ -71,6 +71,8 @@ export type ServerProcess = {
   /** CPU and event-loop delay since the previous call. */
   loop(): Promise<LoopProbe>
   heapSnapshot(path: string): Promise<string>
+  /** Starts a CPU profile (null), or stops it and writes it to `path`. */
+  profile(path: string | null): Promise<unknown>
   kill9(): Promise<void>
   stop(): Promise<void>
 }
@@ -119,6 +121,7 @@ export async function startServer(kind: TargetKind, options: ServerOptions): Pro
     mem: () => probe({ type: 'mem' }) as Promise<MemProbe>,
     loop: () => probe({ type: 'loop' }) as Promise<LoopProbe>,
     heapSnapshot: (path) => probe({ type: 'snapshot', path }) as Promise<string>,
+    profile: (path) => probe({ type: 'profile', path }),
     kill9: () => exit('SIGKILL'),
     stop: () => exit('SIGTERM'),
   }
@@ -128,7 +131,9 @@ export type Worker = { index: number; call<T>(cmd: Command): Promise<T>; exit():
 
 /** Forks a load-generator worker (bench/worker.ts). */
 export function startWorker(index: number): Worker {
-  const child = fork(resolve(ROOT, 'bench/worker.ts'), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  // KEFU_BENCH_WORKER_PROFILE=DIR: CPU profiles of the generator itself (it shares the CPUs with the server).
+  const profile = process.env.KEFU_BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KEFU_BENCH_WORKER_PROFILE}`] : []
+  const child = fork(resolve(ROOT, 'bench/worker.ts'), [], { cwd: ROOT, execArgv: [...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   track(child)
   const call = rpc<Command, unknown>(child, (id, cmd) => ({ id, cmd }))
   return {

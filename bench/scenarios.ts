@@ -17,7 +17,7 @@ const CONNECT_CONCURRENCY = 64
 export type RunOptions = {
   /** Extra node flags for the server processes (both targets get the same). */
   nodeFlags: string[]
-  /** Kefu only: `--cpu-prof` into this folder (then no kill -9, so the profile gets written). */
+  /** CPU profiles of each server over the latency and throughput phases, written into this folder. */
   profileDir: string | null
   /** Path prefix: heap snapshots of Kefu with half and with all idle sockets connected. */
   heapSnapshotPath: string | null
@@ -150,10 +150,8 @@ async function setUp(kind: TargetKind, server: ServerProcess, dataDir: string, w
 export async function runTarget(kind: TargetKind, params: Params, options: RunOptions): Promise<TargetResult> {
   const { log } = options
   const dataDir = mkdtempSync(join(tmpdir(), `kefu-bench-${kind}-`))
-  const profiling = kind === 'kefu' && options.profileDir !== null
-  const nodeFlags = [...options.nodeFlags, ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])]
   const server = await startServer(kind, {
-    nodeFlags,
+    nodeFlags: options.nodeFlags,
     env: {
       KEFU_DATA_DIR: dataDir, KEFU_DEMO: '0', KEFU_SQLITE_SYNC: 'NORMAL', KEFU_LOG_LEVEL: 'warn', KEFU_ADMIN_PASSWORD: AGENT_PASSWORD,
       // Every socket and REST call comes from loopback: per-IP and per-socket limits would throttle the generator.
@@ -265,6 +263,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     }
     const describe = (s: StepResult) =>
       `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg), loop p99 ${s.server.loopP99.toFixed(1)} ms; generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%${s.pass ? '' : ` — ${s.why}`}`
+    if (options.profileDir) await server.profile(null)
     log(`${kind}: latency at ${params.latency.rate}/s for ${params.latency.durationMs / 1000} s`)
     const { ids: latencyIds, ...lat } = await step(params.latency.rate, params.latency.durationMs, kind === 'kefu')
     log(`${kind}: ${describe(lat)}`)
@@ -279,25 +278,19 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       log(`${kind}: throughput ${describe(s)}`)
       if (!s.pass) break
     }
+    if (options.profileDir) log(`${kind}: cpu profile ${String(await server.profile(join(options.profileDir, `${kind}-${Date.now()}.cpuprofile`)))}`)
     const passing = steps.filter((s) => s.pass)
     const throughput = { visitors: params.latency.visitors, steps, maxRate: passing.length ? Math.max(...passing.map((s) => s.rate)) : null }
 
     // Durability: every acked id must be in the file, also after `kill -9` in the middle of a burst.
     let durability: TargetResult['durability'] = null
     if (kind === 'kefu') {
-      let burstIds: string[] = []
-      let method: string
-      if (profiling) {
-        method = 'graceful stop (profiling run: kill -9 would lose the profile)'
-        await server.stop()
-      } else {
-        method = `kill -9 after ${params.killBurstMs / 2} ms of a ${params.latency.rate}/s burst`
-        await sleep(params.settleMs)
-        const killer = sleep(params.killBurstMs / 2).then(() => server.kill9())
-        const burst = await step(params.latency.rate, params.killBurstMs, true, true)
-        await killer
-        burstIds = burst.ids
-      }
+      const method = `kill -9 after ${params.killBurstMs / 2} ms of a ${params.latency.rate}/s burst`
+      await sleep(params.settleMs)
+      const killer = sleep(params.killBurstMs / 2).then(() => server.kill9())
+      const burst = await step(params.latency.rate, params.killBurstMs, true, true)
+      await killer
+      const burstIds = burst.ids
       const found = countStored(join(dataDir, 'kefu.db'), [latencyIds, burstIds])
       durability = { method, latencyAcked: latencyIds.length, latencyFound: found[0]!, burstAcked: burstIds.length, burstFound: found[1]! }
       log(`${kind}: durability: ${found[0]}/${latencyIds.length} latency-phase acks and ${found[1]}/${burstIds.length} burst acks found after ${method}`)

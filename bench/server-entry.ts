@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 
@@ -6,7 +8,8 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
  * the runner's probes over the IPC channel: memory after a full GC, CPU time and event-loop delay.
  * Needs `--expose-gc`. When the runner goes away, the server shuts down as on SIGTERM.
  */
-export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string }
+/** `profile`: start a CPU profile (path null), or stop it and write it to `path`. */
+export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string } | { type: 'profile'; path: string | null }
 /** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
 export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
 export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
@@ -19,6 +22,8 @@ const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 loop.enable()
 let cpu = process.cpuUsage()
 
+const inspector = new Session()
+inspector.connect()
 const gc = (globalThis as { gc?: () => void }).gc
 process.on('message', (msg: { id: number; probe: Probe }) => {
   if (msg.probe.type === 'mem') {
@@ -27,6 +32,16 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
     const m = process.memoryUsage()
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]))
     process.send!({ id: msg.id, result: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces } satisfies MemProbe })
+  } else if (msg.probe.type === 'profile') {
+    const path = msg.probe.path
+    if (path === null) {
+      inspector.post('Profiler.enable', () => inspector.post('Profiler.start', () => process.send!({ id: msg.id, result: null })))
+    } else {
+      inspector.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(path, JSON.stringify(result.profile))
+        process.send!({ id: msg.id, result: error ? String(error) : path })
+      })
+    }
   } else if (msg.probe.type === 'snapshot') {
     process.send!({ id: msg.id, result: writeHeapSnapshot(msg.probe.path) })
   } else {
