@@ -36,6 +36,8 @@ export const SERVER_LIMITS = {
   sqliteCacheKiB: 64 * 1024,
   /** SQLite busy_timeout. */
   sqliteBusyTimeoutMs: 5_000,
+  /** The WAL file is cut back to this size whenever it restarts (it may grow past it between checkpoints). */
+  sqliteWalKeepBytes: 64 * 1024 * 1024,
 } as const
 
 export type SqliteSync = 'NORMAL' | 'FULL'

@@ -76,6 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   db.pragma(`busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`)
   db.pragma(`cache_size = -${SERVER_LIMITS.sqliteCacheKiB}`)
   db.pragma(`synchronous = ${options.sync ?? 'NORMAL'}`)
+  db.pragma(`journal_size_limit = ${SERVER_LIMITS.sqliteWalKeepBytes}`)
   migrate(db)
   // File databases checkpoint on a worker thread so no fsync ever runs on the event loop.
   let checkpointer: Checkpointer | null = null
