@@ -12,8 +12,13 @@ import { Worker } from 'node:worker_threads'
  */
 export type Checkpointer = { close(): Promise<void> }
 
-/** How often the worker checkpoints. */
-const CHECKPOINT_EVERY_MS = 1_000
+/**
+ * How often the worker checkpoints. Each checkpoint ends with an fsync of the database file, and while the
+ * filesystem commits it the main thread's WAL writes wait (ext4 journal); small, frequent checkpoints keep
+ * those waits short. 2,000 appends/s: commit p99 16-19 ms (max 58-106) every 1 s, 8 ms (max 37) every
+ * 250 ms, 6 ms (max 36) every 100 ms.
+ */
+export const CHECKPOINT_EVERY_MS = 100
 /** WAL frames (pages) left after a PASSIVE pass above which a RESTART follows: 16,384 × 4 KiB = 64 MiB. */
 const WAL_RESTART_FRAMES = 16_384
 
@@ -32,7 +37,7 @@ parentPort.on('message', (m) => {
 })
 `
 
-export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void): Checkpointer {
+export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, busyTimeoutMs, restartFrames: WAL_RESTART_FRAMES } })
   let exited = false
@@ -40,7 +45,7 @@ export function startCheckpointer(filename: string, busyTimeoutMs: number, onErr
   worker.on('error', (e) => onError(e.message))
   worker.on('exit', () => (exited = true))
   worker.unref()
-  const timer = setInterval(() => worker.postMessage('tick'), CHECKPOINT_EVERY_MS)
+  const timer = setInterval(() => worker.postMessage('tick'), everyMs)
   timer.unref()
   return {
     close: () =>

@@ -24,6 +24,8 @@ export type SqliteStoreOptions = {
   batchMax?: number
   /** Checkpoint the WAL on a worker thread (default) instead of inside COMMITs on the event loop. */
   checkpointWorker?: boolean
+  /** How often the worker checkpoints (tests slow it down to see the WAL fill first). */
+  checkpointEveryMs?: number
 }
 
 type SiteRow = { key: string; name: string; color: string; greeting: string | null; allowed_origins: string; secret_enc: string; created_at: number }
@@ -90,7 +92,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     checkpointer = startCheckpointer(options.filename, SERVER_LIMITS.sqliteBusyTimeoutMs, () => {
       // The worker failed: fall back to SQLite's own auto-checkpoint so the WAL stays bounded.
       if (db.open) db.pragma('wal_autocheckpoint = 1000')
-    })
+    }, options.checkpointEveryMs)
   }
   const batchMax = options.batchMax ?? SERVER_LIMITS.appendBatchMax
 
