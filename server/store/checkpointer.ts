@@ -19,7 +19,7 @@ export type Checkpointer = { close(): Promise<void> }
  * 250 ms, 6 ms (max 36) every 100 ms.
  */
 export const CHECKPOINT_EVERY_MS = 100
-/** WAL frames (pages) left after a PASSIVE pass above which a RESTART follows: 16,384 × 4 KiB = 64 MiB. */
+/** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 16,384 × 4 KiB = 64 MiB. */
 const WAL_RESTART_FRAMES = 16_384
 
 // Plain CommonJS so the worker needs no TypeScript loader (tests, tsx and node all run it as is).
