@@ -52,6 +52,17 @@ describe('visitor tokens', () => {
     expect(await verifyVisitorToken(visitorJwt, token, NOW + 366 * 24 * 3600_000)).toBeNull()
     expect(await verifyVisitorToken(visitorJwt, 'a.b.c', NOW)).toBeNull()
   })
+
+  it('are the JWTs hono/jwt made, so tokens issued before the node:crypto signer stay valid', async () => {
+    const key = Buffer.from(visitorJwt).toString('base64url')
+    const claims = { sub: 'v_1', site: 'demo', typ: 'visitor', ver: 3, iat: nowSec, exp: nowSec + 365 * 24 * 3600 }
+    const hono = await sign(claims, key, 'HS256')
+    expect(await signVisitorToken(visitorJwt, { id: 'v_1', site: 'demo', tokenVersion: 3 }, NOW)).toBe(hono)
+    expect(await verifyVisitorToken(visitorJwt, hono, NOW)).toMatchObject({ sub: 'v_1', ver: 3 })
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${hono.split('.')[1]}.`
+    expect(await verifyVisitorToken(visitorJwt, none, NOW)).toBeNull()
+    expect(await verifyVisitorToken(visitorJwt, `${hono}.x`, NOW)).toBeNull()
+  })
 })
 
 describe('identify tokens', () => {

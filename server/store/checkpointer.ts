@@ -5,11 +5,22 @@ import { Worker } from 'node:worker_threads'
  * Runs WAL checkpoints on a worker thread with its own connection. A checkpoint fsyncs the database file;
  * on the main thread (SQLite's auto-checkpoint inside a COMMIT) that fsync stalls every socket for as
  * long as the disk takes. PASSIVE never blocks the writer; the WAL is reused once fully checkpointed.
+ * Under steady writes a PASSIVE pass never ends with nothing new in the WAL, so the WAL would grow without
+ * bound (measured: 2 GB for a 20 MB database after 12 s at 5,000 appends/s, every page lookup slower as
+ * it grew); past WAL_RESTART_FRAMES a RESTART follows the PASSIVE pass: it holds writers back only while
+ * it copies what came in since, and makes the next writer start the WAL from the beginning.
  */
 export type Checkpointer = { close(): Promise<void> }
 
-/** How often the worker checkpoints. */
-const CHECKPOINT_EVERY_MS = 1_000
+/**
+ * How often the worker checkpoints. Each checkpoint ends with an fsync of the database file, and while the
+ * filesystem commits it the main thread's WAL writes wait (ext4 journal); small, frequent checkpoints keep
+ * those waits short. 2,000 appends/s: commit p99 16-19 ms (max 58-106) every 1 s, 8 ms (max 37) every
+ * 250 ms, 6 ms (max 36) every 100 ms.
+ */
+export const CHECKPOINT_EVERY_MS = 100
+/** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 16,384 × 4 KiB = 64 MiB. */
+const WAL_RESTART_FRAMES = 16_384
 
 // Plain CommonJS so the worker needs no TypeScript loader (tests, tsx and node all run it as is).
 const WORKER_SOURCE = `
@@ -19,19 +30,22 @@ const db = new Database(workerData.filename)
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs)
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return }
-  try { db.pragma('wal_checkpoint(PASSIVE)') } catch (e) { parentPort.postMessage(String(e && e.message)) }
+  try {
+    const [passive] = db.pragma('wal_checkpoint(PASSIVE)')
+    if (passive && passive.log > workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)')
+  } catch (e) { parentPort.postMessage(String(e && e.message)) }
 })
 `
 
-export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void): Checkpointer {
+export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, busyTimeoutMs } })
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, busyTimeoutMs, restartFrames: WAL_RESTART_FRAMES } })
   let exited = false
   worker.on('message', (m: string) => onError(m))
   worker.on('error', (e) => onError(e.message))
   worker.on('exit', () => (exited = true))
   worker.unref()
-  const timer = setInterval(() => worker.postMessage('tick'), CHECKPOINT_EVERY_MS)
+  const timer = setInterval(() => worker.postMessage('tick'), everyMs)
   timer.unref()
   return {
     close: () =>

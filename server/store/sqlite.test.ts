@@ -186,6 +186,9 @@ describe('sqlite store', () => {
   })
 
   it('checkpoints the WAL on a worker thread (the main connection never does)', async () => {
+    // Checkpoints once a second here, so the appends below are all in the WAL before the first one.
+    await store.close()
+    store = createSqliteStore({ filename: file, checkpointEveryMs: 1_000 })
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
     await new Promise((r) => setTimeout(r, 1_200)) // let the worker checkpoint the setup

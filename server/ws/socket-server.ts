@@ -32,6 +32,10 @@ function refuseUpgrade(socket: Duplex, status: 403 | 404, text: string): void {
 export function attachSocketServer(deps: Deps, server: Server): SocketServer {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SERVER_LIMITS.wsMaxPayload })
   const missed = new WeakMap<WebSocket, number>()
+  // One listener for every socket (`this` is the socket), not a closure per socket.
+  const onPong = function (this: WebSocket) {
+    missed.set(this, 0)
+  }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://kefu.invalid')
@@ -50,7 +54,7 @@ export function attachSocketServer(deps: Deps, server: Server): SocketServer {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       missed.set(ws, 0)
-      ws.on('pong', () => missed.set(ws, 0))
+      ws.on('pong', onPong)
       handleConnection(deps, ws, ctx)
     })
   }

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
+
+/**
+ * Starts a server under test (Kefu's production entry, or the bare `ws` baseline) unchanged, and answers
+ * the runner's probes over the IPC channel: memory after a full GC, CPU time and event-loop delay.
+ * Needs `--expose-gc`. When the runner goes away, the server shuts down as on SIGTERM.
+ */
+/** `profile`: start a CPU profile (path null), or stop it and write it to `path`. */
+export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string } | { type: 'profile'; path: string | null }
+/** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
+export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
+export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
+
+/** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
+const LOOP_RESOLUTION_MS = 5
+
+const target = process.argv[2]
+const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+loop.enable()
+let cpu = process.cpuUsage()
+
+const inspector = new Session()
+inspector.connect()
+const gc = (globalThis as { gc?: () => void }).gc
+process.on('message', (msg: { id: number; probe: Probe }) => {
+  if (msg.probe.type === 'mem') {
+    gc?.()
+    gc?.()
+    const m = process.memoryUsage()
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]))
+    process.send!({ id: msg.id, result: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces } satisfies MemProbe })
+  } else if (msg.probe.type === 'profile') {
+    const path = msg.probe.path
+    if (path === null) {
+      inspector.post('Profiler.enable', () => inspector.post('Profiler.start', () => process.send!({ id: msg.id, result: null })))
+    } else {
+      inspector.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(path, JSON.stringify(result.profile))
+        process.send!({ id: msg.id, result: error ? String(error) : path })
+      })
+    }
+  } else if (msg.probe.type === 'snapshot') {
+    process.send!({ id: msg.id, result: writeHeapSnapshot(msg.probe.path) })
+  } else {
+    const used = process.cpuUsage(cpu)
+    const result: LoopProbe = { cpuMs: (used.user + used.system) / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 }
+    loop.reset()
+    cpu = process.cpuUsage()
+    process.send!({ id: msg.id, result })
+  }
+})
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+
+if (target === 'kefu') await import('../server/main.ts')
+else if (target === 'baseline') await import('./baseline-server.ts')
+else throw new Error(`server-entry: unknown target ${String(target)}`)
