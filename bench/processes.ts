@@ -1,6 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { resolve } from 'node:path'
+import { freePort } from '../e2e/kefu-process.ts'
 import type { Command, Reply, TargetKind } from './ipc.ts'
 import type { LoopProbe, MemProbe, Probe } from './server-entry.ts'
 
@@ -26,17 +26,6 @@ function track(child: ChildProcess): void {
       process.exit(130)
     })
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer()
-    srv.once('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => res(port))
-    })
-  })
 }
 
 /** An IPC request/response channel over a child's `process.send`. */
