@@ -1,11 +1,10 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
-import { freePort } from '../e2e/kefu-process.ts'
+import { freePort, waitReady } from '../e2e/kefu-process.ts'
 import type { Command, Reply, TargetKind } from './ipc.ts'
 import type { LoopProbe, MemProbe, Probe } from './server-entry.ts'
 
 export const ROOT = resolve(import.meta.dirname, '..')
-const READY_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 10_000
 
 /** Every child this process started, so that an error or Ctrl-C leaves no stray servers or workers. */
@@ -82,18 +81,7 @@ export async function startServer(kind: TargetKind, options: ServerOptions): Pro
   child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)))
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)))
   const probe = rpc<Probe, unknown>(child, (id, probe) => ({ id, probe }))
-  const ready = kind === 'kefu' ? '/readyz' : '/healthz'
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${kind} exited with ${child.exitCode}:\n${out}`)
-    if (Date.now() > deadline) throw new Error(`${kind} not ready in ${READY_TIMEOUT_MS} ms:\n${out}`)
-    try {
-      if ((await fetch(url + ready)).ok) break
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await waitReady(child, url + (kind === 'kefu' ? '/readyz' : '/healthz'), kind, () => out)
   const exit = (signal: NodeJS.Signals) =>
     new Promise<void>((res) => {
       if (child.exitCode !== null || child.signalCode !== null) return res()

@@ -21,6 +21,21 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** Polls `probeUrl` until it answers 2xx; fails at once if `child` exits, or after READY_TIMEOUT_MS. */
+export async function waitReady(child: ChildProcess, probeUrl: string, what: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${output()}`)
+    if (Date.now() > deadline) throw new Error(`${what} not ready in ${READY_TIMEOUT_MS} ms:\n${output()}`)
+    try {
+      if ((await fetch(probeUrl)).ok) return
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 export type KefuProcess = {
   url: string
   port: number
@@ -62,17 +77,7 @@ export async function startKefu(env: Record<string, string> = {}): Promise<KefuP
     })
     child.stdout!.on('data', (d) => (out += d))
     child.stderr!.on('data', (d) => (out += d))
-    const deadline = Date.now() + READY_TIMEOUT_MS
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`kefu exited with ${child.exitCode}:\n${out}`)
-      try {
-        if ((await fetch(`${url}/readyz`)).ok) return
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error(`kefu did not become ready in ${READY_TIMEOUT_MS} ms:\n${out}`)
+    await waitReady(child, `${url}/readyz`, 'kefu', () => out)
   }
 
   function exit(signal: NodeJS.Signals): Promise<void> {
