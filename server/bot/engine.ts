@@ -58,15 +58,17 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
     return list
   }
 
-  /** The variant a conversation runs: fixed on its first bot turn (by the experiment, else `default`). */
-  async function variantOf(conversation: Conversation): Promise<string> {
-    if (conversation.variant !== null && registry.current(conversation.site, conversation.variant)) return conversation.variant
-    const experiment = registry.experiment(conversation.site)
+  /**
+   * The script a conversation runs: its variant is fixed on its first bot turn (by the site's experiment, else
+   * `default`); a variant that no longer exists falls back to `default`.
+   */
+  async function scriptOf(conversation: Conversation): Promise<CompiledScript | undefined> {
+    const { site } = conversation
+    if (conversation.variant !== null) return registry.current(site, conversation.variant) ?? registry.current(site, 'default')
+    const experiment = registry.experiment(site)
     const variant = experiment ? assignVariant(experiment.name, conversation.visitorId, experiment.weights) : 'default'
-    if (conversation.variant === null) {
-      await patch(conversation, { experiment: { name: experiment?.name ?? null, variant } })
-    }
-    return registry.current(conversation.site, variant) ? variant : 'default'
+    await patch(conversation, { experiment: { name: experiment?.name ?? null, variant } })
+    return registry.current(site, variant) ?? registry.current(site, 'default')
   }
 
   async function patch(conversation: Conversation, changes: ConversationPatch): Promise<Conversation> {
@@ -86,8 +88,7 @@ export function createBot(deps: Deps, registry: ScriptRegistry, extensions: BotE
   async function turn(message: Message): Promise<void> {
     let conversation = await store.getConversation(message.conv)
     if (!conversation || conversation.holder !== 'bot' || conversation.status !== 'open') return
-    const variant = await variantOf(conversation)
-    const script = registry.current(conversation.site, variant)
+    const script = await scriptOf(conversation)
     const now = deps.clock.now()
     const trace = traceIdOf(conversation.id)
     const log = logger.child({ trace, conv: conversation.id })
