@@ -9,7 +9,9 @@ import type { Entity } from './types.ts'
  */
 
 export type Lang = 'zh' | 'en'
-export type LocalizedText = string | { zh: string; en: string }
+/** A text in both of the bot's languages. */
+export type Bilingual = { zh: string; en: string }
+export type LocalizedText = string | Bilingual
 
 /** U+001F (unit separator): YAML forbids raw control characters, and the parser refuses an escaped one. */
 export const LANG_SEPARATOR = '\u001f'
@@ -22,7 +24,7 @@ export function pickLanguage(text: string): Lang {
 }
 
 /** Joins a two-language text into the compiled string form. */
-export function joinLanguages(text: { zh: string; en: string }): string {
+export function joinLanguages(text: Bilingual): string {
   return `${text.zh}${LANG_SEPARATOR}${text.en}`
 }
 

@@ -2,8 +2,8 @@ import * as v from 'valibot'
 import type { ActionContext, ActionResult } from '../bot/types.ts'
 import { definePlugin } from './api.ts'
 import { PluginHttpError } from './http.ts'
-import { pickLanguage } from '../bot/template.ts'
-import { plainVar, replyText, serviceOptions, type Localized } from './service.ts'
+import { pickLanguage, type Bilingual } from '../bot/template.ts'
+import { plainVar, replyText, serviceOptions } from './service.ts'
 
 /**
  * `order-status`: looks up the order number the pipeline found in the company's order service
@@ -20,7 +20,7 @@ const OrderAnswer = v.object({
   eta: v.nullish(v.string()),
 })
 
-export const ORDER_STATUS_TEXT: Record<string, Localized> = {
+export const ORDER_STATUS_TEXT: Record<string, Bilingual> = {
   pending: { zh: '待付款', en: 'awaiting payment' },
   paid: { zh: '已付款，正在备货', en: 'paid, being prepared' },
   packed: { zh: '已打包，即将发货', en: 'packed, about to ship' },
@@ -35,10 +35,10 @@ export const ORDER_REPLIES = {
   ask: { zh: '请告诉我您的订单号，我来帮您查询。', en: "Please tell me your order number and I'll look it up." },
   notFound: { zh: '没有找到订单 {{vars.order}}，请核对订单号后再试。', en: "We couldn't find order {{vars.order}}. Please check the number and try again." },
   down: { zh: '抱歉，订单系统暂时无法查询。', en: 'Sorry, the order service is unavailable right now.' },
-} as const satisfies Record<string, Localized>
+} as const satisfies Record<string, Bilingual>
 
 /** The found reply, built from the fields the service gave (every value goes through `vars`). */
-function foundReply(vars: Record<string, string>): Localized {
+function foundReply(vars: Record<string, string>): Bilingual {
   const zh = ['订单 {{vars.order}}：{{vars.statusText}}。']
   const en = ['Order {{vars.order}}: {{vars.statusText}}.']
   if (vars.carrier) {

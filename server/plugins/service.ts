@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import type { Lang } from '../bot/template.ts'
+import type { Bilingual, Lang } from '../bot/template.ts'
 import type { ActionContext } from '../bot/types.ts'
 
 /** Options shared by plugins that call one company service: where, how to authenticate, how long to wait. */
@@ -21,8 +21,6 @@ export const serviceOptions = {
   ),
 }
 
-/** Text in both languages; a script may give one string for both. */
-export type Localized = { zh: string; en: string }
 
 const LocalizedArg = v.union([v.string(), v.object({ zh: v.string(), en: v.string() })])
 
@@ -30,7 +28,7 @@ const LocalizedArg = v.union([v.string(), v.object({ zh: v.string(), en: v.strin
  * A reply template for `key`: the script's override in `ctx.args[key]` (a string, or `{ zh, en }`) or the
  * plugin's default, in the visitor's language. Templates stay templates: the engine renders `{{vars.x}}`.
  */
-export function replyText(ctx: ActionContext, key: string, fallback: Localized, lang: Lang): string {
+export function replyText(ctx: ActionContext, key: string, fallback: Bilingual, lang: Lang): string {
   const given = ctx.args[key]
   if (given !== undefined) {
     const parsed = v.safeParse(LocalizedArg, given)

@@ -2,8 +2,8 @@ import * as v from 'valibot'
 import type { ActionContext, ActionResult } from '../bot/types.ts'
 import { definePlugin } from './api.ts'
 import { PluginHttpError } from './http.ts'
-import { pickLanguage } from '../bot/template.ts'
-import { plainVar, replyText, serviceOptions, type Localized } from './service.ts'
+import { pickLanguage, type Bilingual } from '../bot/template.ts'
+import { plainVar, replyText, serviceOptions } from './service.ts'
 
 /**
  * `ticket`: creates a ticket in the company's helpdesk (`POST <url>` with a JSON body) from the visitor's
@@ -35,9 +35,9 @@ const Created = v.object({ id: v.pipe(v.union([v.string(), v.number()]), v.trans
 export const TICKET_REPLIES = {
   created: { zh: '已为您创建工单 #{{vars.ticketId}}，我们会尽快处理。', en: "Ticket #{{vars.ticketId}} created; we'll get back to you soon." },
   failed: { zh: '抱歉，暂时无法创建工单。', en: "Sorry, we couldn't create a ticket right now." },
-} as const satisfies Record<string, Localized>
+} as const satisfies Record<string, Bilingual>
 
-const DEFAULT_SUBJECT: Localized = { zh: '来自在线客服的请求', en: 'Request from live chat' }
+const DEFAULT_SUBJECT: Bilingual = { zh: '来自在线客服的请求', en: 'Request from live chat' }
 
 export default definePlugin({
   name: 'ticket',
