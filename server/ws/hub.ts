@@ -113,7 +113,8 @@ export function createHub(limits: HubLimits = SERVER_LIMITS): Hub {
       for (const name of names) {
         const members = rooms.get(name)
         if (!members) continue
-        for (const socket of [...members]) {
+        // No copy: a Set may lose members while it is iterated (a socket closed by `deliver`); they are skipped.
+        for (const socket of members) {
           if (socket === options?.except) continue
           if (seen) {
             if (seen.has(socket)) continue
