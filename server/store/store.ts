@@ -118,6 +118,8 @@ export interface Store {
   bumpTokenVersion(id: string): Promise<void>
   mergeAttributes(id: string, attributes: Attributes): Promise<VisitorRecord>
 
+  /** The visitor's open conversation, if any (no write). */
+  getOpenConversation(visitorId: string): Promise<Conversation | null>
   /** The visitor's open conversation, created (with `holder`, default human) if none; safe under concurrent callers. */
   getOrCreateOpenConversation(visitorId: string, now: number, holder?: Holder): Promise<{ conversation: Conversation; created: boolean }>
   getConversation(id: string): Promise<Conversation | null>

@@ -223,13 +223,18 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
     }
   } else {
     if (me.role !== 'visitor') throw new FrameError(ErrorCode.BadFrame, 'agents must name the conversation')
-    // A resend whose first attempt was stored: ack it where it is, even if that conversation has been
-    // resolved since, rather than opening an empty new one.
-    const stored = await store.getMessageByCid(me.visitor.id, frame.cid)
-    if (stored) return send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
-    const open = await store.getOrCreateOpenConversation(me.visitor.id, now, deps.bot?.holderFor(me.visitor.site) ?? 'human')
-    conversation = open.conversation
-    if (open.created) broadcastConversation(deps, conversation)
+    // The common case: an open conversation, and `append` itself recognises a resend (wherever it was stored).
+    const open = await store.getOpenConversation(me.visitor.id)
+    if (open) conversation = open
+    else {
+      // A resend whose first attempt was stored: ack it where it is, even if that conversation has been
+      // resolved since, rather than opening an empty new one.
+      const stored = await store.getMessageByCid(me.visitor.id, frame.cid)
+      if (stored) return send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
+      const created = await store.getOrCreateOpenConversation(me.visitor.id, now, deps.bot?.holderFor(me.visitor.site) ?? 'human')
+      conversation = created.conversation
+      if (created.created) broadcastConversation(deps, conversation)
+    }
   }
   if (me.role === 'agent' && conversation.holder === 'bot') {
     // An agent who replies takes the conversation over: the bot stops answering it.
