@@ -243,6 +243,33 @@ describe('bot state', () => {
     await upgraded.close()
   })
 
+  it('migrates a v2 database into v3 (messages rebuilt) keeping messages, bot turns and their links', async () => {
+    const old = join(dir, 'v2.db')
+    const db = new Database(old)
+    db.pragma('foreign_keys = ON')
+    migrate(db, MIGRATIONS.slice(0, 2))
+    db.exec(`INSERT INTO sites VALUES ('s', 'S', '#000', NULL, '[]', 'x', 1);
+      INSERT INTO visitors (id, site_key, created_at) VALUES ('v', 's', 1);
+      INSERT INTO conversations (id, site_key, visitor_id, status, last_seq, created_at, updated_at) VALUES ('c', 's', 'v', 'open', 2, 1, 1);
+      INSERT INTO messages VALUES ('m1', 'c', 1, 'cid1', 'visitor', 'v', NULL, '在吗', 1), ('m2', 'c', 2, 'cid2', 'bot', 'bot:s', 'Assistant', '您好', 2);
+      INSERT INTO bot_turns VALUES ('m1', 'c', 1, '{"intent":"greeting"}', 2);`)
+    db.close()
+    const upgraded = createSqliteStore({ filename: old })
+    expect((await upgraded.listMessages('c', { limit: 10 })).messages.map((m) => m.text)).toEqual(['在吗', '您好'])
+    // Dropping the old messages table did not cascade into the bot's turns.
+    expect(await upgraded.listBotTurns('c')).toEqual([{ intent: 'greeting' }])
+    expect((await upgraded.getMessageByCid('v', 'cid2'))).toBeNull()
+    expect((await upgraded.getMessageByCid('bot:s', 'cid2'))?.id).toBe('m2')
+    // The rebuilt table still refuses a message in no conversation and a second use of a cid.
+    await expect(upgraded.append({ conv: 'nope', sender: 'visitor', senderId: 'v', senderName: null, cid: 'x', text: 'x', ts: 3 })).rejects.toThrow(/conversation/)
+    const again = await upgraded.append({ conv: 'c', sender: 'visitor', senderId: 'v', senderName: null, cid: 'cid1', text: '在吗', ts: 3 })
+    expect(again).toMatchObject({ duplicate: true, message: { id: 'm1' } })
+    await upgraded.close()
+    const check = new Database(old)
+    expect(check.pragma('foreign_key_check')).toEqual([])
+    check.close()
+  })
+
   it('records hand-offs, labels, team, variant (once) and rating, and says when nothing changed', async () => {
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW, 'bot')
