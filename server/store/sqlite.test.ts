@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MIGRATIONS, migrate } from './migrations.ts'
-import { createSqliteStore } from './sqlite.ts'
+import { ACTIVITY_STEP_MS, createSqliteStore } from './sqlite.ts'
 import { ConflictError, type Store } from './store.ts'
 
 let dir: string
@@ -214,13 +214,24 @@ describe('listConversations', () => {
     for (const [i, site] of ['s1', 's2', 's1'].entries()) {
       const v = await store.createVisitor(site, NOW)
       const c = (await store.getOrCreateOpenConversation(v.id, NOW + i)).conversation
-      await store.append({ ...visitorMsg(c.id, v.id, `x${i}`), ts: NOW + 10 - i })
+      await store.append({ ...visitorMsg(c.id, v.id, `x${i}`), ts: NOW + (10 - i) * ACTIVITY_STEP_MS })
       ids.push(c.id)
     }
-    await store.setConversationStatus(ids[2]!, 'resolved', NOW + 100)
+    await store.setConversationStatus(ids[2]!, 'resolved', NOW + 100 * ACTIVITY_STEP_MS)
     expect((await store.listConversations({ sites: ['s1'], limit: 10 })).map((c) => c.id)).toEqual([ids[2], ids[0]])
     expect((await store.listConversations({ sites: ['s1', 's2'], status: 'open', limit: 10 })).map((c) => c.id)).toEqual([ids[0], ids[1]])
     expect(await store.listConversations({ sites: [], limit: 10 })).toEqual([])
+  })
+
+  it('moves updated_at on a message only once per ACTIVITY_STEP_MS; the last message is always exact', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const c = (await store.getOrCreateOpenConversation(v.id, NOW)).conversation
+    const at = async (ts: number) => (await store.append({ ...visitorMsg(c.id, v.id, `t${ts}`), ts })).conversation
+    expect(await at(NOW + 1_000)).toMatchObject({ updatedAt: NOW, lastSeq: 1, lastMessage: { ts: NOW + 1_000 } })
+    expect(await at(NOW + ACTIVITY_STEP_MS)).toMatchObject({ updatedAt: NOW + ACTIVITY_STEP_MS, lastSeq: 2 })
+    expect(await at(NOW + ACTIVITY_STEP_MS + 5)).toMatchObject({ updatedAt: NOW + ACTIVITY_STEP_MS, lastSeq: 3, lastMessage: { ts: NOW + ACTIVITY_STEP_MS + 5 } })
+    // A status change is always exact.
+    expect((await store.setConversationStatus(c.id, 'resolved', NOW + ACTIVITY_STEP_MS + 6)).updatedAt).toBe(NOW + ACTIVITY_STEP_MS + 6)
   })
 })
 

@@ -86,6 +86,13 @@ const CONV_COLUMNS = `id, site_key, visitor_id, (SELECT name FROM visitors WHERE
 const CONV_SELECT = `SELECT ${CONV_COLUMNS} FROM conversations`
 /** Preview kept on the conversation row for the agents' list. */
 const LAST_TEXT_MAX = 200
+/**
+ * A message moves its conversation's `updated_at` only when the last move is older than this. Every move
+ * rewrites the conversation's entry in the agents' activity index (a random B-tree page, about a quarter
+ * of a message's pages); a chat's messages come seconds apart, so most of them skip it. Lists ordered by
+ * `updated_at` are in order to within this step; the console orders by the last message's own time.
+ */
+export const ACTIVITY_STEP_MS = 10_000
 
 /** The embedded SQLite store: one module owns the database (WAL, prepared statements, group commit). */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
@@ -171,7 +178,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
-    bumpSeq: db.prepare<[string, string, number, number, string], ConvRow>(
+    // Two forms, so that a message within ACTIVITY_STEP_MS of the last move leaves every index untouched.
+    bumpSeq: db.prepare<[string, string, number, string, number], ConvRow>(
+      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?
+       WHERE id = ? AND updated_at > ? RETURNING ${CONV_COLUMNS}`,
+    ).raw(),
+    bumpSeqActivity: db.prepare<[string, string, number, number, string], ConvRow>(
       `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?, updated_at = ?
        WHERE id = ? RETURNING ${CONV_COLUMNS}`,
     ).raw(),
@@ -207,7 +219,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     if (input.ifHolder !== undefined && q.holderOf.get(input.conv)?.holder !== input.ifHolder) {
       return { ok: false, error: new ConflictError(`conversation is not held by ${input.ifHolder}`) }
     }
-    const row = q.bumpSeq.get(input.text.slice(0, LAST_TEXT_MAX), input.sender, input.ts, input.ts, input.conv)
+    const preview = input.text.slice(0, LAST_TEXT_MAX)
+    const row = q.bumpSeq.get(preview, input.sender, input.ts, input.conv, input.ts - ACTIVITY_STEP_MS)
+      ?? q.bumpSeqActivity.get(preview, input.sender, input.ts, input.ts, input.conv)
     if (!row) return { ok: false, error: new NotFoundError(`conversation ${input.conv}`) }
     const conversation = toConv(row)
     const message: Message = {
