@@ -324,6 +324,21 @@ describe('liveness', () => {
   })
 })
 
+describe('pings', () => {
+  it('spreads pings over the interval instead of pinging every socket at once', async () => {
+    const slow = await startTestServer({ serverPingMs: 1_000 })
+    try {
+      const sockets = await Promise.all(Array.from({ length: 20 }, async () => visitorSocket(slow, (await newVisitor(slow)).token)))
+      const firstPing = await Promise.all(sockets.map((s) => new Promise<number>((r) => s.client.ws.once('ping', () => r(Date.now())))))
+      // 20 sockets, a slice every 100 ms: the first pings span most of the second, not one instant.
+      expect(Math.max(...firstPing) - Math.min(...firstPing)).toBeGreaterThanOrEqual(400)
+      for (const s of sockets) s.client.close()
+    } finally {
+      await slow.stop()
+    }
+  })
+})
+
 describe('shutdown', () => {
   it('closes sockets with 1001 and keeps every acked message', async () => {
     const temp = await startTestServer()
