@@ -27,7 +27,10 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.filename)
-db.pragma('busy_timeout = ' + workerData.busyTimeoutMs)
+// Never waits for a lock: a RESTART that would have to wait for the writer, or for readers, gives up and is
+// tried again on the next tick. Waiting held the write lock while the event loop's commits slept in their
+// busy handler (stalls of 10-700 ms, perf trace), and PASSIVE never waits anyway.
+db.pragma('busy_timeout = 0')
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return }
   try {
@@ -37,9 +40,9 @@ parentPort.on('message', (m) => {
 })
 `
 
-export function startCheckpointer(filename: string, busyTimeoutMs: number, onError: (message: string) => void, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
+export function startCheckpointer(filename: string, onError: (message: string) => void, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, busyTimeoutMs, restartFrames: WAL_RESTART_FRAMES } })
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, restartFrames: WAL_RESTART_FRAMES } })
   let exited = false
   worker.on('message', (m: string) => onError(m))
   worker.on('error', (e) => onError(e.message))

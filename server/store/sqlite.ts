@@ -93,6 +93,8 @@ const LAST_TEXT_MAX = 200
  * `updated_at` are in order to within this step; the console orders by the last message's own time.
  */
 export const ACTIVITY_STEP_MS = 10_000
+/** How soon a group commit refused by a busy write lock tries again. */
+const BUSY_RETRY_MS = 1
 
 /** The embedded SQLite store: one module owns the database (WAL, prepared statements, group commit). */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
@@ -108,7 +110,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let checkpointer: Checkpointer | null = null
   if (options.filename !== ':memory:' && options.checkpointWorker !== false) {
     db.pragma('wal_autocheckpoint = 0')
-    checkpointer = startCheckpointer(options.filename, SERVER_LIMITS.sqliteBusyTimeoutMs, () => {
+    checkpointer = startCheckpointer(options.filename, () => {
       // The worker failed: fall back to SQLite's own auto-checkpoint so the WAL stays bounded.
       if (db.open) db.pragma('wal_autocheckpoint = 1000')
     }, options.checkpointEveryMs)
@@ -238,6 +240,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let scheduled = false
   let txDepth = 0
   const runBatch = db.transaction((batch: Pending[]) => batch.map((p) => appendOne(p.input)))
+  // The group commit never sleeps in SQLite's busy handler (which blocks the event loop 1-100 ms per try):
+  // while another connection holds the write lock (the checkpointer's RESTART), it tries again 1 ms later
+  // and the event loop goes on; past the usual busy timeout it fails as any write would.
+  const busyWait = { off: db.prepare('PRAGMA busy_timeout = 0'), on: db.prepare(`PRAGMA busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`) }
+  let busySince: number | null = null
   const flush = (): void => {
     scheduled = false
     if (queue.length === 0 || !db.open) return
@@ -245,20 +252,31 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
     queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
     let results: ReturnType<typeof runBatch>
+    busyWait.off.run()
     try {
       results = runBatch.immediate(batch)
     } catch (error) {
+      const now = Date.now()
+      if ((error as { code?: string }).code === 'SQLITE_BUSY' && now - (busySince ??= now) < SERVER_LIMITS.sqliteBusyTimeoutMs) {
+        queue = [...batch, ...queue] // nothing was written: BEGIN IMMEDIATE is what was refused
+        return schedule(BUSY_RETRY_MS)
+      }
+      busySince = null
       for (const p of batch) p.reject(error)
       if (queue.length > 0) schedule()
       return
+    } finally {
+      busyWait.on.run()
     }
+    busySince = null
     results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
     if (queue.length > 0) schedule()
   }
-  const schedule = (): void => {
+  const schedule = (retryMs?: number): void => {
     if (scheduled) return
     scheduled = true
-    setImmediate(flush)
+    if (retryMs === undefined) setImmediate(flush)
+    else setTimeout(flush, retryMs)
   }
 
   const mergeTx = db.transaction((fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): MergeResult => {
