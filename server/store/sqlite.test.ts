@@ -93,6 +93,23 @@ describe('sqlite store', () => {
     other.close()
   })
 
+  it('while another connection holds the write lock, appends wait without blocking the event loop, then commit', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const other = new Database(file)
+    other.prepare('BEGIN IMMEDIATE').run()
+    let stored = false
+    const pending = store.append(visitorMsg(conversation.id, v.id, 'locked')).then((r) => ((stored = true), r))
+    // The loop keeps turning: 20 timers of 5 ms fire in about 100 ms, not after a busy wait.
+    const t0 = Date.now()
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5))
+    expect(Date.now() - t0).toBeLessThan(1_000)
+    expect(stored).toBe(false)
+    other.prepare('COMMIT').run()
+    expect((await pending).message.seq).toBe(1)
+    other.close()
+  })
+
   it('gives one open conversation per visitor when get-or-create races (two connections)', async () => {
     const v = await store.createVisitor('s1', NOW)
     const second = createSqliteStore({ filename: file })

@@ -243,7 +243,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // The group commit never sleeps in SQLite's busy handler (which blocks the event loop 1-100 ms per try):
   // while another connection holds the write lock (the checkpointer's RESTART), it tries again 1 ms later
   // and the event loop goes on; past the usual busy timeout it fails as any write would.
-  const busyWait = { off: db.prepare('PRAGMA busy_timeout = 0'), on: db.prepare(`PRAGMA busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`) }
+  // (A prepared PRAGMA statement would not do: SQLite applies busy_timeout when the pragma is compiled.)
+  const busyWait = (ms: number) => db.pragma(`busy_timeout = ${ms}`)
   let busySince: number | null = null
   const flush = (): void => {
     scheduled = false
@@ -252,7 +253,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
     queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
     let results: ReturnType<typeof runBatch>
-    busyWait.off.run()
+    busyWait(0)
     try {
       results = runBatch.immediate(batch)
     } catch (error) {
@@ -266,7 +267,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       if (queue.length > 0) schedule()
       return
     } finally {
-      busyWait.on.run()
+      busyWait(SERVER_LIMITS.sqliteBusyTimeoutMs)
     }
     busySince = null
     results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
