@@ -32,7 +32,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
-    'semi-space': { type: 'string', default: '64' },
+    'semi-space': { type: 'string', default: '16' },
     profile: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
     'idle-only': { type: 'boolean', default: false },
