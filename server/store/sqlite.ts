@@ -203,6 +203,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ping: db.prepare('SELECT 1'),
   }
 
+  const openConv = (visitorId: string): Conversation | null => {
+    const row = q.openConvOf.get(visitorId)
+    return row ? toConv(row) : null
+  }
+
   const conv = (id: string): Conversation => {
     const row = q.convById.get(id)
     if (!row) throw new NotFoundError(`conversation ${id}`)
@@ -299,15 +304,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   })
 
   const getOrCreate = db.transaction((visitorId: string, now: number, holder: Holder) => {
-    const open = q.openConvOf.get(visitorId)
-    if (open) return { conversation: toConv(open), created: false }
+    const open = openConv(visitorId)
+    if (open) return { conversation: open, created: false }
     const visitor = q.visitorById.get(visitorId)
     if (!visitor) throw new NotFoundError(`visitor ${visitorId}`)
     const id = newId('c')
     // ON CONFLICT DO NOTHING + re-read: the partial unique index keeps one open conversation even if another
     // connection (another process on the same file) raced us.
     const info = q.insertConvIfNone.run(id, visitor.site_key, visitorId, holder, now, now)
-    return { conversation: toConv(q.openConvOf.get(visitorId)!), created: info.changes === 1 }
+    return { conversation: openConv(visitorId)!, created: info.changes === 1 }
   })
 
   const setStatusTx = db.transaction((id: string, status: ConversationStatus, now: number) => {
@@ -442,13 +447,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return toVisitor(q.visitorById.get(id)!)
     },
     async getOpenConversation(visitorId) {
-      const open = q.openConvOf.get(visitorId)
-      return open ? toConv(open) : null
+      return openConv(visitorId)
     },
     async getOrCreateOpenConversation(visitorId, now, holder = 'human') {
       // Fast path without a write transaction: the common case is an existing open conversation.
-      const open = q.openConvOf.get(visitorId)
-      if (open) return { conversation: toConv(open), created: false }
+      const open = openConv(visitorId)
+      if (open) return { conversation: open, created: false }
       return getOrCreate.immediate(visitorId, now, holder)
     },
     async updateConversation(id, patch, now) {
