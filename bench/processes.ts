@@ -1,6 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
-import { freePort, waitReady } from '../e2e/kefu-process.ts'
+import { exitChild, freePort, waitReady } from '../e2e/kefu-process.ts'
 import type { Command, Reply, TargetKind } from './ipc.ts'
 import type { LoopProbe, MemProbe, Probe } from './server-entry.ts'
 
@@ -82,16 +82,7 @@ export async function startServer(kind: TargetKind, options: ServerOptions): Pro
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)))
   const probe = rpc<Probe, unknown>(child, (id, probe) => ({ id, probe }))
   await waitReady(child, url + (kind === 'kefu' ? '/readyz' : '/healthz'), kind, () => out)
-  const exit = (signal: NodeJS.Signals) =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res()
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-      child.once('exit', () => {
-        clearTimeout(timer)
-        res()
-      })
-      child.kill(signal)
-    })
+  const exit = (signal: NodeJS.Signals) => exitChild(child, signal, STOP_TIMEOUT_MS)
   return {
     kind, url, pid: child.pid!,
     output: () => out,

@@ -36,6 +36,19 @@ export async function waitReady(child: ChildProcess, probeUrl: string, what: str
   }
 }
 
+/** Sends `signal` and resolves once the child has exited; SIGKILL follows after `forceAfterMs`, if given. */
+export function exitChild(child: ChildProcess, signal: NodeJS.Signals, forceAfterMs?: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = forceAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), forceAfterMs)
+    child.once('exit', () => {
+      if (timer) clearTimeout(timer)
+      resolve()
+    })
+    child.kill(signal)
+  })
+}
+
 export type KefuProcess = {
   url: string
   port: number
@@ -83,11 +96,7 @@ export async function startKefu(env: Record<string, string> = {}): Promise<KefuP
   function exit(signal: NodeJS.Signals): Promise<void> {
     const c = child
     child = null
-    if (!c || c.exitCode !== null || c.signalCode !== null) return Promise.resolve()
-    return new Promise((r) => {
-      c.once('exit', () => r())
-      c.kill(signal)
-    })
+    return c ? exitChild(c, signal) : Promise.resolve()
   }
 
   await start()
