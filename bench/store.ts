@@ -41,9 +41,8 @@ try {
       await store.append({ conv: conversation.id, sender: 'visitor', senderId: id, senderName: null, cid: createCid(), text: TEXT, ts: Date.now() })
     }))
   }
-  const order = visitors.map((_, i) => i)
   const sendOne = async (n: number) => {
-    const k = order[Math.floor(Math.random() * order.length)]!
+    const k = Math.floor(Math.random() * CONVERSATIONS)
     const now = Date.now()
     const cid = createCid()
     if (n % 2 === 0) {
