@@ -246,6 +246,11 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       receipt: summarize(receiptMs), toAll, deliveriesPerSec: (receivers / toAll.mean) * 1000,
     }
     await each((w) => w.call({ type: 'trim', group: 'fan', keep: 0, agents: true }))
+    // The 13,000 sockets just closed (full mode) are old-generation garbage: left to the server's own GC, its
+    // marking ran through the first throughput steps (20-56 ms loop delays, 25 % more CPU per message than a
+    // server that never had them). A full GC here (the memory probe's) starts both targets' load phases clean.
+    await sleep(params.settleMs)
+    await server.mem()
     log(`${kind}: fan-out p50 ${fanout.receipt.p50.toFixed(1)} ms, all ${receivers} in ${fanout.toAll.mean.toFixed(1)} ms (mean)`)
 
     // Scenarios 2 and 3 with `latency.visitors` connected, each of whom has opened a conversation.
