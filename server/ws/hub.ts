@@ -74,6 +74,11 @@ export function createHub(limits: HubLimits = SERVER_LIMITS): Hub {
     for (const name of memberships.get(socket) ?? []) leave(name, socket)
     memberships.delete(socket)
   }
+  /** A socket in several of a broadcast's rooms gets the frame once, from the first (no set per broadcast). */
+  const inEarlierRoom = (socket: HubSocket, names: readonly string[], i: number): boolean => {
+    for (let j = 0; j < i; j++) if (rooms.get(names[j]!)?.has(socket)) return true
+    return false
+  }
   const deliver = (socket: HubSocket, data: string, ephemeral: boolean): boolean => {
     const buffered = socket.bufferedAmount
     if (buffered > limits.closeBufferedBytes) {
@@ -109,17 +114,12 @@ export function createHub(limits: HubLimits = SERVER_LIMITS): Hub {
       const data = JSON.stringify(frame)
       const ephemeral = options?.ephemeral ?? false
       let reached = 0
-      const seen = names.length > 1 ? new Set<HubSocket>() : null
-      for (const name of names) {
-        const members = rooms.get(name)
+      for (let i = 0; i < names.length; i++) {
+        const members = rooms.get(names[i]!)
         if (!members) continue
         // No copy: a Set may lose members while it is iterated (a socket closed by `deliver`); they are skipped.
         for (const socket of members) {
-          if (socket === options?.except) continue
-          if (seen) {
-            if (seen.has(socket)) continue
-            seen.add(socket)
-          }
+          if (socket === options?.except || inEarlierRoom(socket, names, i)) continue
           if (deliver(socket, data, ephemeral)) reached++
         }
       }
