@@ -33,6 +33,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     'semi-space': { type: 'string', default: '16' },
+    'heap-growing': { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
     'idle-only': { type: 'boolean', default: false },
@@ -44,7 +45,12 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const out = resolve(values.out ?? resolve(ROOT, 'bench/results', `${mode}-${stamp}.json`))
 const semiSpace = Number(values['semi-space'])
 // A larger young generation: short-lived frame objects die young instead of being promoted (see README).
-const nodeFlags = semiSpace > 0 ? [`--max-semi-space-size=${semiSpace}`] : []
+const heapGrowing = Number(values['heap-growing'])
+// What `npm start` runs with (server/README.md, Decisions): both targets get the same flags.
+const nodeFlags = [
+  ...(semiSpace > 0 ? [`--max-semi-space-size=${semiSpace}`] : []),
+  ...(heapGrowing > 0 ? [`--heap-growing-percent=${heapGrowing}`] : []),
+]
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 const argv = process.argv.slice(2)
 const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `tsx bench/run.ts ${argv.join(' ')}`.trim()
