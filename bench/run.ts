@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, release, totalmem } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -26,14 +26,21 @@ export type BenchResult = {
   sizes: WidgetSizes | null
 }
 
+/**
+ * The servers' GC flags default to what `npm start` runs with (server/README.md, Decisions), read from its
+ * script so the two cannot drift apart; both targets get the same.
+ */
+const startScript = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const startFlag = (name: string): string => new RegExp(`--${name}=(\\d+)`).exec(startScript)?.[1] ?? '0'
+
 const { values } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
-    'semi-space': { type: 'string', default: '16' },
-    'heap-growing': { type: 'string', default: '100' },
+    'semi-space': { type: 'string', default: startFlag('max-semi-space-size') },
+    'heap-growing': { type: 'string', default: startFlag('heap-growing-percent') },
     profile: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
     'idle-only': { type: 'boolean', default: false },
@@ -44,9 +51,7 @@ const params = MODES[mode]
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const out = resolve(values.out ?? resolve(ROOT, 'bench/results', `${mode}-${stamp}.json`))
 const semiSpace = Number(values['semi-space'])
-// A larger young generation: short-lived frame objects die young instead of being promoted (see README).
 const heapGrowing = Number(values['heap-growing'])
-// What `npm start` runs with (server/README.md, Decisions): both targets get the same flags.
 const nodeFlags = [
   ...(semiSpace > 0 ? [`--max-semi-space-size=${semiSpace}`] : []),
   ...(heapGrowing > 0 ? [`--heap-growing-percent=${heapGrowing}`] : []),
