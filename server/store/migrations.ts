@@ -151,6 +151,15 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE messages;
   ALTER TABLE messages_v3 RENAME TO messages;
   `,
+  // 4: an append writes no conversation row. Its last seq and last message are read from the messages'
+  // (conv_id, seq) index instead of being copied onto the row, which was a second random B-tree page
+  // written per message (bench/RESULTS.md).
+  `
+  ALTER TABLE conversations DROP COLUMN last_seq;
+  ALTER TABLE conversations DROP COLUMN last_text;
+  ALTER TABLE conversations DROP COLUMN last_sender;
+  ALTER TABLE conversations DROP COLUMN last_ts;
+  `,
 ]
 
 /** Runs the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

@@ -250,6 +250,17 @@ describe('listConversations', () => {
     // A status change is always exact.
     expect((await store.setConversationStatus(c.id, 'resolved', NOW + ACTIVITY_STEP_MS + 6)).updatedAt).toBe(NOW + ACTIVITY_STEP_MS + 6)
   })
+
+  it('shows the same last message in the result of an append as in a later read: its first 200 characters', async () => {
+    const v = await store.createVisitor('s1', NOW)
+    const c = (await store.getOrCreateOpenConversation(v.id, NOW)).conversation
+    // 199 CJK characters, then emoji (two UTF-16 units each): the preview ends on a whole emoji.
+    const text = `${'订单'.repeat(99)}号${'📦'.repeat(5)}`
+    const appended = (await store.append(visitorMsg(c.id, v.id, 'long', text))).conversation
+    expect(appended.lastMessage).toEqual({ text: `${'订单'.repeat(99)}号📦`, sender: 'visitor', ts: NOW })
+    expect(await store.getConversation(c.id)).toEqual(appended)
+    expect((await store.listConversations({ sites: ['s1'], limit: 1 }))[0]).toEqual(appended)
+  })
 })
 
 describe('bot state', () => {
@@ -295,6 +306,28 @@ describe('bot state', () => {
     await upgraded.close()
     const check = new Database(old)
     expect(check.pragma('foreign_key_check')).toEqual([])
+    check.close()
+  })
+
+  it('migrates a v3 database into v4: the last seq and message come from the messages, and appends go on from them', async () => {
+    const old = join(dir, 'v3.db')
+    const db = new Database(old)
+    migrate(db, MIGRATIONS.slice(0, 3))
+    db.exec(`INSERT INTO sites VALUES ('s', 'S', '#000', NULL, '[]', 'x', 1);
+      INSERT INTO visitors (id, site_key, name, created_at) VALUES ('v', 's', '王芳', 1);
+      INSERT INTO conversations (id, site_key, visitor_id, status, last_seq, visitor_read_seq, last_text, last_sender, last_ts, created_at, updated_at)
+        VALUES ('c', 's', 'v', 'open', 2, 1, '好的', 'agent', 5, 1, 5);
+      INSERT INTO messages VALUES ('m1', 'c', 1, 'cid1', 'visitor', 'v', '王芳', '在吗', 1), ('m2', 'c', 2, 'cid2', 'agent', 'a', 'Li', '好的', 5);`)
+    db.close()
+    const upgraded = createSqliteStore({ filename: old })
+    expect(await upgraded.getConversation('c')).toMatchObject({ visitorName: '王芳', lastSeq: 2, visitorReadSeq: 1, lastMessage: { text: '好的', sender: 'agent', ts: 5 } })
+    const next = await upgraded.append({ conv: 'c', sender: 'visitor', senderId: 'v', senderName: '王芳', cid: 'cid3', text: '谢谢', ts: 6 })
+    expect(next).toMatchObject({ message: { seq: 3 }, conversation: { lastSeq: 3, lastMessage: { text: '谢谢' } } })
+    // Read cursors are still clamped to the last seq.
+    expect((await upgraded.setReadCursor('c', 'visitor', 99, 7)).conversation.visitorReadSeq).toBe(3)
+    await upgraded.close()
+    const check = new Database(old)
+    expect((check.pragma('table_info(conversations)') as { name: string }[]).map((c) => c.name)).not.toContain('last_seq')
     check.close()
   })
 

@@ -97,12 +97,22 @@ const toMessage = (r: MessageRow): Message => ({
   senderName: r.sender_name, text: r.text, ts: r.ts,
 })
 
-const CONV_COLUMNS = `id, site_key, visitor_id, (SELECT name FROM visitors WHERE visitors.id = conversations.visitor_id),
-  status, last_seq, visitor_read_seq, agent_read_seq, last_text, last_sender, last_ts, holder, handoff_reason, handoff_at,
-  labels, team, variant, rating, created_at, updated_at`
-const CONV_SELECT = `SELECT ${CONV_COLUMNS} FROM conversations`
-/** Preview kept on the conversation row for the agents' list. */
+/** Characters of the last message shown in the agents' list. */
 const LAST_TEXT_MAX = 200
+/** The first LAST_TEXT_MAX characters (code points, as SQLite's substr counts them). */
+const preview = (text: string): string => (text.length <= LAST_TEXT_MAX ? text : Array.from(text).slice(0, LAST_TEXT_MAX).join(''))
+/**
+ * A conversation as read: its row, its visitor's name, and its last message (seq, preview, sender, time)
+ * looked up in the messages' `(conv_id, seq)` index. An append writes no conversation row (migration 4):
+ * that row was a second random B-tree page per message, a third of an append's cost (RESULTS.md).
+ */
+const CONV_COLUMNS = `c.id, c.site_key, c.visitor_id, v.name, c.status, coalesce(m.seq, 0), c.visitor_read_seq, c.agent_read_seq,
+  substr(m.text, 1, ${LAST_TEXT_MAX}), m.sender, m.ts, c.holder, c.handoff_reason, c.handoff_at,
+  c.labels, c.team, c.variant, c.rating, c.created_at, c.updated_at`
+const CONV_SELECT = `SELECT ${CONV_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id
+  LEFT JOIN messages m ON m.conv_id = c.id AND m.seq = (SELECT max(seq) FROM messages WHERE conv_id = c.id)`
+/** A conversation's last seq (0 before its first message). */
+const LAST_SEQ = '(SELECT coalesce(max(seq), 0) FROM messages WHERE conv_id = conversations.id)'
 /**
  * A message moves its conversation's `updated_at` only when the last move is older than this. Every move
  * rewrites the conversation's entry in the agents' activity index (a random B-tree page, about a quarter
@@ -169,16 +179,19 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ),
     bumpVersion: db.prepare('UPDATE visitors SET token_version = token_version + 1 WHERE id = ?'),
     setAttributes: db.prepare('UPDATE visitors SET attributes = ? WHERE id = ?'),
-    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE id = ?`).raw(),
-    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE visitor_id = ? AND status = 'open'`).raw(),
+    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
+    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
     insertConvIfNone: db.prepare(
       `INSERT INTO conversations (id, site_key, visitor_id, status, holder, created_at, updated_at)
        VALUES (?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
-    convsOfVisitor: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE visitor_id = ? ORDER BY updated_at DESC, id`).raw(),
+    convsOfVisitor: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? ORDER BY c.updated_at DESC, c.id`).raw(),
     convsOfSites: db.prepare<[{ sites: string; status: string | null; limit: number }], ConvRow>(
-      `${CONV_SELECT} WHERE site_key IN (SELECT value FROM json_each(@sites)) AND (@status IS NULL OR status = @status)
-       ORDER BY updated_at DESC, id LIMIT @limit`,
+      // The page is chosen on the conversation rows alone; only its rows are joined to their visitor and last message.
+      `${CONV_SELECT} WHERE c.id IN (
+         SELECT id FROM conversations WHERE site_key IN (SELECT value FROM json_each(@sites)) AND (@status IS NULL OR status = @status)
+         ORDER BY updated_at DESC, id LIMIT @limit)
+       ORDER BY c.updated_at DESC, c.id`,
     ).raw(),
     setStatus: db.prepare('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?'),
     patchConv: db.prepare(
@@ -198,25 +211,18 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
        GROUP BY variant ORDER BY variant`,
     ),
     idleBot: db.prepare<[number, number], ConvRow>(
-      `${CONV_SELECT} WHERE status = 'open' AND holder = 'bot' AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+      `${CONV_SELECT} WHERE c.status = 'open' AND c.holder = 'bot' AND c.updated_at < ? ORDER BY c.updated_at LIMIT ?`,
     ).raw(),
     upsertTurn: db.prepare('INSERT OR REPLACE INTO bot_turns (msg_id, conv_id, seq, data, ts) VALUES (?, ?, ?, ?, ?)'),
     turnsOf: db.prepare<[string], { data: string }>('SELECT data FROM bot_turns WHERE conv_id = ? ORDER BY seq'),
-    holderOf: db.prepare<[string], { holder: Holder }>('SELECT holder FROM conversations WHERE id = ?'),
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
-    // Two forms, so that a message within ACTIVITY_STEP_MS of the last move leaves every index untouched.
-    bumpSeq: db.prepare<[string, string, number, string, number], ConvRow>(
-      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?
-       WHERE id = ? AND updated_at > ? RETURNING ${CONV_COLUMNS}`,
-    ).raw(),
-    bumpSeqActivity: db.prepare<[string, string, number, number, string], ConvRow>(
-      `UPDATE conversations SET last_seq = last_seq + 1, last_text = ?, last_sender = ?, last_ts = ?, updated_at = ?
-       WHERE id = ? RETURNING ${CONV_COLUMNS}`,
-    ).raw(),
+    touchConv: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
+    // A resend (same sender and cid) inserts nothing: `changes` is 0 and the stored message is looked up.
     insertMessage: db.prepare(
-      'INSERT INTO messages (id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO messages (id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cid, sender_id) DO NOTHING`,
     ),
     msgsAfter: db.prepare<[string, number, number, number], MessageRow>(
       'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?',
@@ -224,8 +230,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     msgsBefore: db.prepare<[string, number, number, number], MessageRow>(
       'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?',
     ),
-    setVisitorRead: db.prepare('UPDATE conversations SET visitor_read_seq = min(max(visitor_read_seq, ?), last_seq) WHERE id = ?'),
-    setAgentRead: db.prepare('UPDATE conversations SET agent_read_seq = min(max(agent_read_seq, ?), last_seq) WHERE id = ?'),
+    setVisitorRead: db.prepare(`UPDATE conversations SET visitor_read_seq = min(max(visitor_read_seq, ?), ${LAST_SEQ}) WHERE id = ?`),
+    setAgentRead: db.prepare(`UPDATE conversations SET agent_read_seq = min(max(agent_read_seq, ?), ${LAST_SEQ}) WHERE id = ?`),
     ping: db.prepare('SELECT 1'),
   }
 
@@ -241,29 +247,35 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   /**
-   * One append inside the batch transaction. Expected failures (unknown conversation) return before any
-   * write, so no per-item savepoint is needed; anything unexpected throws and aborts the whole batch.
+   * One append inside the batch transaction: one read (the conversation, whose last seq comes from the
+   * messages' index) and one insert; the conversation row is written only to move `updated_at`. Expected
+   * failures (unknown conversation, another holder) return before any write, so no per-item savepoint is
+   * needed; anything unexpected throws and aborts the whole batch. A resend of a stored message (same sender
+   * and cid, wherever it was stored) returns that message, whatever else has changed since.
    */
   const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
-    const existing = q.msgBySenderCid.get(input.senderId, input.cid)
-    if (existing) {
-      return { ok: true, value: { message: toMessage(existing), duplicate: true, conversation: conv(existing.conv_id) } }
+    const row = q.convById.get(input.conv)
+    const conversation = row ? toConv(row) : null
+    if (!conversation || (input.ifHolder !== undefined && conversation.holder !== input.ifHolder)) {
+      const existing = q.msgBySenderCid.get(input.senderId, input.cid)
+      if (existing) return { ok: true, value: resent(existing) }
+      return { ok: false, error: conversation ? new ConflictError(`conversation is not held by ${input.ifHolder}`) : new NotFoundError(`conversation ${input.conv}`) }
     }
-    if (input.ifHolder !== undefined && q.holderOf.get(input.conv)?.holder !== input.ifHolder) {
-      return { ok: false, error: new ConflictError(`conversation is not held by ${input.ifHolder}`) }
-    }
-    const preview = input.text.slice(0, LAST_TEXT_MAX)
-    const row = q.bumpSeq.get(preview, input.sender, input.ts, input.conv, input.ts - ACTIVITY_STEP_MS)
-      ?? q.bumpSeqActivity.get(preview, input.sender, input.ts, input.ts, input.conv)
-    if (!row) return { ok: false, error: new NotFoundError(`conversation ${input.conv}`) }
-    const conversation = toConv(row)
     const message: Message = {
-      id: newMessageId(input.ts), conv: input.conv, seq: conversation.lastSeq, cid: input.cid, sender: input.sender,
+      id: newMessageId(input.ts), conv: input.conv, seq: conversation.lastSeq + 1, cid: input.cid, sender: input.sender,
       senderId: input.senderId, senderName: input.senderName, text: input.text, ts: input.ts,
     }
-    q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
+    const { changes } = q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
+    if (changes === 0) return { ok: true, value: resent(q.msgBySenderCid.get(input.senderId, input.cid)!) }
+    if (conversation.updatedAt <= input.ts - ACTIVITY_STEP_MS) {
+      q.touchConv.run(input.ts, input.conv)
+      conversation.updatedAt = input.ts
+    }
+    conversation.lastSeq = message.seq
+    conversation.lastMessage = { text: preview(input.text), sender: input.sender, ts: input.ts }
     return { ok: true, value: { message, duplicate: false, conversation } }
   }
+  const resent = (row: MessageRow): AppendResult => ({ message: toMessage(row), duplicate: true, conversation: conv(row.conv_id) })
 
   // Group commit: appends queue up and commit together once per event-loop turn; each promise resolves
   // only after its batch's COMMIT returned, so callers ack durable messages only.
