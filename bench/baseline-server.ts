@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
  * The platform's limit: a bare `ws` relay with Kefu's fan-out shape and frames, but no auth, no schema
  * validation and no storage. Visitors (`/ws?site=KEY`) sit in their own room; agents say the site key as
  * their `hello` token and sit in the site's room. A `send` is acked at once and its `message` goes to the
- * visitor's room and the site's room, serialized once, exactly as Kefu's hub does.
+ * visitor's room and the site's room except the socket that sent it, serialized once, exactly as Kefu's hub does.
  */
 
 const port = Number(process.env.PORT ?? 8788)
@@ -25,8 +25,8 @@ const join = (name: string, ws: WebSocket) => {
   if (!members) rooms.set(name, (members = new Set()))
   members.add(ws)
 }
-const broadcast = (names: string[], data: string) => {
-  for (const name of names) for (const ws of rooms.get(name) ?? []) ws.send(data)
+const broadcast = (names: string[], data: string, except: WebSocket) => {
+  for (const name of names) for (const ws of rooms.get(name) ?? []) if (ws !== except) ws.send(data)
 }
 
 const server = createServer((req, res) => {
@@ -65,7 +65,7 @@ server.on('upgrade', (req, socket, head) => {
         senderName: null, text: frame.text ?? '', ts: Date.now(),
       }
       ws.send(JSON.stringify({ type: 'ack', id: frame.id, cid: message.cid, conv, msgId: message.id, seq, ts: message.ts }))
-      broadcast([`v:${conv.slice(2)}`, `s:${peer.site}`], JSON.stringify({ type: 'message', message }))
+      broadcast([`v:${conv.slice(2)}`, `s:${peer.site}`], JSON.stringify({ type: 'message', message }), ws)
     })
   })
 })

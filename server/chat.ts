@@ -12,7 +12,7 @@ import { signVisitorToken, verifyUserToken } from './auth/tokens.ts'
 import type { Deps } from './deps.ts'
 import { publicSite, publicVisitor } from './models.ts'
 import { ConflictError, type SiteRecord, type VisitorRecord } from './store/store.ts'
-import { room } from './ws/hub.ts'
+import { room, type HubSocket } from './ws/hub.ts'
 
 /**
  * Domain operations shared by REST and WebSocket handlers. Visitor sockets sit in their visitor's room
@@ -45,8 +45,13 @@ export function broadcastConversation(deps: Deps, conversation: Conversation): v
   deps.hub.broadcast(roomsOf(conversation), { type: 'conversation', conversation })
 }
 
-export function broadcastMessage(deps: Deps, message: Message, conversation: Conversation): void {
-  deps.hub.broadcast(roomsOf(conversation), { type: 'message', message })
+/**
+ * To every socket of the conversation's visitor and site, except the one that sent it (`from`): its `ack`
+ * carries the id, seq and time, and it has the text, so a copy would be a third of the message's bytes for
+ * nothing. The sender's other tabs and devices get it.
+ */
+export function broadcastMessage(deps: Deps, message: Message, conversation: Conversation, from?: HubSocket): void {
+  deps.hub.broadcast(roomsOf(conversation), { type: 'message', message }, { except: from })
 }
 
 async function sessionResponse(deps: Deps, visitor: VisitorRecord, site: SiteRecord): Promise<VisitorSessionResponse> {

@@ -251,7 +251,7 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
   metrics.ackLatency.observe((performance.now() - received) / 1000)
   if (result.duplicate) return
   metrics.messagesStored.inc()
-  broadcastMessage(deps, message, result.conversation)
+  broadcastMessage(deps, message, result.conversation, c.ws)
   if (me.role === 'visitor') deps.bot?.onVisitorMessage(message, result.conversation)
 }
 

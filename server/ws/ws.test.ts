@@ -35,6 +35,7 @@ describe('visitor ↔ agent over /ws', () => {
     const agent = await agentSocket(server, adminSession)
     const { client, welcome } = await visitorSocket(server, token)
     expect(welcome).toMatchObject({ role: 'visitor', conversations: [] })
+    const otherTab = (await visitorSocket(server, token)).client
 
     client.send({ type: 'send', id: 'r1', cid: 'cid-1', text: 'Where is my order?' })
     const ack = await client.next('ack')
@@ -47,14 +48,18 @@ describe('visitor ↔ agent over /ws', () => {
     expect(created.conversation.status).toBe('open')
     const received = await agent.client.next('message', (f) => f.message.conv === ack.conv)
     expect(received.message).toMatchObject({ id: ack.msgId, seq: 1, text: 'Where is my order?', sender: 'visitor', cid: 'cid-1' })
-    // The sender's own sockets get the message too.
-    expect((await client.next('message')).message.id).toBe(ack.msgId)
+    // The sender's other tabs get the message; the socket that sent it has its ack and gets no copy.
+    expect((await otherTab.next('message')).message.id).toBe(ack.msgId)
 
     agent.client.send({ type: 'send', id: 'a1', conv: ack.conv, cid: 'agent-cid-1', text: 'Let me check.' })
     const agentAck = await agent.client.next('ack')
     expect(agentAck.seq).toBe(2)
     expect((await client.next('message')).message).toMatchObject({ sender: 'agent', seq: 2, senderName: 'Admin' })
+    // Neither sender got a copy of its own message (seq 1 to the visitor, seq 2 to the agent).
+    expect(await client.none('message')).toHaveLength(0)
+    expect(await agent.client.none('message')).toHaveLength(0)
     client.close()
+    otherTab.close()
     agent.client.close()
   })
 
@@ -63,7 +68,6 @@ describe('visitor ↔ agent over /ws', () => {
     const { client } = await visitorSocket(server, token)
     client.send({ type: 'send', id: 'r1', cid: 'same', text: 'hello' })
     const first = await client.next('ack')
-    await client.next('message')
     client.send({ type: 'send', id: 'r2', cid: 'same', text: 'hello' })
     const second = await client.next('ack')
     expect({ ...second, id: 'r1' }).toEqual(first)
