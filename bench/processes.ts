@@ -99,9 +99,7 @@ export type Worker = { index: number; call<T>(cmd: Command): Promise<T>; exit():
 
 /** Forks a load-generator worker (bench/worker.ts). */
 export function startWorker(index: number): Worker {
-  // KEFU_BENCH_WORKER_PROFILE=DIR: CPU profiles of the generator itself (it shares the CPUs with the server).
-  const profile = process.env.KEFU_BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KEFU_BENCH_WORKER_PROFILE}`] : []
-  const child = fork(resolve(ROOT, 'bench/worker.ts'), [], { cwd: ROOT, execArgv: [...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(resolve(ROOT, 'bench/worker.ts'), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   track(child)
   const call = rpc<Command, unknown>(child, (id, cmd) => ({ id, cmd }))
   return {

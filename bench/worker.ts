@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { createCid } from '../protocol/cid.ts'
@@ -58,6 +61,12 @@ let phase: Phase | null = null
 let warmupAcks = 0
 let fanReceipts: { tag: string; at: number }[] = []
 const wallNow = () => performance.timeOrigin + performance.now()
+
+/** KEFU_BENCH_WORKER_PROFILE=DIR: a CPU profile of this generator over each load phase (it shares the CPUs with the server). */
+const profileDir = process.env.KEFU_BENCH_WORKER_PROFILE
+const inspector = profileDir ? new Session() : null
+inspector?.connect()
+const post = (method: string) => new Promise<unknown>((res, rej) => inspector!.post(method, (error, result) => (error ? rej(error) : res(result))))
 
 /** Server → client frame header: 2 bytes up to 125 bytes of payload, 4 up to 64 KiB. */
 const serverHeader = (n: number) => (n < 126 ? 2 : n < 65536 ? 4 : 10)
@@ -252,6 +261,7 @@ async function load(cmd: Extract<Command, { type: 'load' }>): Promise<LoadResult
   const cpu0 = process.cpuUsage()
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
   loop.enable()
+  if (inspector) await post('Profiler.enable').then(() => post('Profiler.start'))
   phase = p
   const count = Math.round((cmd.rate * cmd.durationMs) / 1000)
   // Every k-th message goes agent → visitor, the rest visitor → agent; visitors take turns.
@@ -271,6 +281,10 @@ async function load(cmd: Extract<Command, { type: 'load' }>): Promise<LoadResult
   phase = null
   loop.disable()
   const cpu = process.cpuUsage(cpu0)
+  if (inspector) {
+    const { profile } = (await post('Profiler.stop')) as { profile: object }
+    writeFileSync(join(profileDir!, `worker-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile))
+  }
   const bytes1 = byteTotals()
   return {
     sent, sentVisitor, sentAgent, acked: p.acked, delivered: p.delivered, errors: p.errors, errorSamples: p.errorSamples, closes: p.closes,
