@@ -103,8 +103,9 @@ const LAST_TEXT_MAX = 200
 const preview = (text: string): string => (text.length <= LAST_TEXT_MAX ? text : Array.from(text).slice(0, LAST_TEXT_MAX).join(''))
 /**
  * A conversation as read: its row, its visitor's name, and its last message (seq, preview, sender, time)
- * looked up in the messages' `(conv_id, seq)` index. An append writes no conversation row (migration 4):
- * that row was a second random B-tree page per message, a third of an append's cost (RESULTS.md).
+ * looked up in the messages' `(conv_id, seq)` index. So an append leaves the conversation row alone (but
+ * for `updated_at`, ACTIVITY_STEP_MS): rewriting it was a second random B-tree page per message, about a
+ * third of an append's cost (migration 4, RESULTS.md).
  */
 const CONV_COLUMNS = `c.id, c.site_key, c.visitor_id, v.name, c.status, coalesce(m.seq, 0), c.visitor_read_seq, c.agent_read_seq,
   substr(m.text, 1, ${LAST_TEXT_MAX}), m.sender, m.ts, c.holder, c.handoff_reason, c.handoff_at,
