@@ -110,10 +110,11 @@ const preview = (text: string): string => (text.length <= LAST_TEXT_MAX ? text :
 const CONV_COLUMNS = `c.id, c.site_key, c.visitor_id, v.name, c.status, coalesce(m.seq, 0), c.visitor_read_seq, c.agent_read_seq,
   substr(m.text, 1, ${LAST_TEXT_MAX}), m.sender, m.ts, c.holder, c.handoff_reason, c.handoff_at,
   c.labels, c.team, c.variant, c.rating, c.created_at, c.updated_at`
+/** The last seq of the conversation whose id is the SQL expression `id` (NULL before its first message). */
+const lastSeqOf = (id: string): string => `(SELECT max(seq) FROM messages WHERE conv_id = ${id})`
 const CONV_SELECT = `SELECT ${CONV_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id
-  LEFT JOIN messages m ON m.conv_id = c.id AND m.seq = (SELECT max(seq) FROM messages WHERE conv_id = c.id)`
-/** A conversation's last seq (0 before its first message). */
-const LAST_SEQ = '(SELECT coalesce(max(seq), 0) FROM messages WHERE conv_id = conversations.id)'
+  LEFT JOIN messages m ON m.conv_id = c.id AND m.seq = ${lastSeqOf('c.id')}`
+const LAST_SEQ = `coalesce(${lastSeqOf('conversations.id')}, 0)`
 /**
  * A message moves its conversation's `updated_at` only when the last move is older than this. Every move
  * rewrites the conversation's entry in the agents' activity index (a random B-tree page, about a quarter
@@ -241,10 +242,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return row ? toConv(row) : null
   }
 
-  const conv = (id: string): Conversation => {
+  const findConv = (id: string): Conversation | null => {
     const row = q.convById.get(id)
-    if (!row) throw new NotFoundError(`conversation ${id}`)
-    return toConv(row)
+    return row ? toConv(row) : null
+  }
+  const conv = (id: string): Conversation => {
+    const found = findConv(id)
+    if (!found) throw new NotFoundError(`conversation ${id}`)
+    return found
   }
 
   /**
@@ -255,8 +260,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
    * and cid, wherever it was stored) returns that message, whatever else has changed since.
    */
   const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
-    const row = q.convById.get(input.conv)
-    const conversation = row ? toConv(row) : null
+    const conversation = findConv(input.conv)
     if (!conversation || (input.ifHolder !== undefined && conversation.holder !== input.ifHolder)) {
       const existing = q.msgBySenderCid.get(input.senderId, input.cid)
       if (existing) return { ok: true, value: resent(existing) }
@@ -516,8 +520,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       return q.turnsOf.all(convId).map((r) => JSON.parse(r.data) as BotTurn)
     },
     async getConversation(id) {
-      const row = q.convById.get(id)
-      return row ? toConv(row) : null
+      return findConv(id)
     },
     async listConversations({ sites, status, limit }) {
       if (sites.length === 0) return []
