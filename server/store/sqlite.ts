@@ -1,15 +1,16 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
-import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Message, Sender, Side } from '../../protocol/index.ts'
+import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
+import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, type Appender } from './appender.ts'
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
+import { startWriter, type Writer } from './writer.ts'
 import { migrate } from './migrations.ts'
+import { CONV_SELECT, LAST_SEQ, configure, newId, toConv, toMessage, type ConnectionSettings, type ConvRow, type MessageRow } from './sql.ts'
 import {
   ConflictError,
   NotFoundError,
   type AgentRecord,
-  type AppendInput,
-  type AppendResult,
   type ConversationPatch,
   type MergeResult,
   type SiteRecord,
@@ -29,47 +30,16 @@ export type SqliteStoreOptions = {
   checkpointEveryMs?: number
   /** Under load, group commits start at least this far apart (0: every event-loop turn). */
   commitSpacingMs?: number
+  /** Commit appends on a writer thread (default for files; ':memory:' has no file to share). */
+  writerThread?: boolean
 }
+
+export { ACTIVITY_STEP_MS } from './sql.ts'
 
 type SiteRow = { key: string; name: string; color: string; greeting: string | null; allowed_origins: string; secret_enc: string; created_at: number }
 type AgentRow = { id: string; email: string; name: string; role: 'admin' | 'agent'; password_hash: string; created_at: number }
 type VisitorRow = { id: string; site_key: string; user_id: string | null; name: string | null; email: string | null; attributes: string; token_version: number; created_at: number }
-/**
- * A conversation row as an array (statements in raw mode), in CONV_COLUMNS order: better-sqlite3 builds an
- * object row property by property, which cost about a tenth of the CPU of each message (RESULTS.md).
- */
-type ConvRow = [
-  id: string, site_key: string, visitor_id: string, visitor_name: string | null, status: ConversationStatus,
-  last_seq: number, visitor_read_seq: number, agent_read_seq: number,
-  last_text: string | null, last_sender: Sender | null, last_ts: number | null,
-  holder: Holder, handoff_reason: string | null, handoff_at: number | null, labels: string, team: string | null,
-  variant: string | null, rating: number | null, created_at: number, updated_at: number,
-]
-type MessageRow = { id: string; conv_id: string; seq: number; cid: string; sender: Sender; sender_id: string; sender_name: string | null; text: string; ts: number }
 
-type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject: (e: unknown) => void }
-
-/**
- * Random bytes for ids, drawn from the CSPRNG a few KiB at a time (as Node's `randomUUID` does): a
- * `randomBytes` call per message cost 2.9 µs and a native job object for the GC to sweep, a slice 0.1 µs.
- */
-const randomPool = Buffer.alloc(4096)
-let randomOffset = randomPool.length
-function randomBase64url(bytes: number): string {
-  if (randomOffset + bytes > randomPool.length) {
-    randomFillSync(randomPool)
-    randomOffset = 0
-  }
-  randomOffset += bytes
-  return randomPool.toString('base64url', randomOffset - bytes, randomOffset)
-}
-
-export const newId = (prefix: string): string => `${prefix}_${randomBase64url(12)}`
-/**
- * Message ids start with the time in base36 (which sorts as text), so each insert lands on the last page
- * of the primary-key index rather than a random one: 15 % fewer WAL bytes and 8 % less CPU per append.
- */
-const newMessageId = (nowMs: number): string => `m_${nowMs.toString(36).padStart(9, '0')}${randomBase64url(9)}`
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 const toSite = (r: SiteRow): SiteRecord => ({
@@ -83,77 +53,39 @@ const toVisitor = (r: VisitorRow): VisitorRecord => ({
   id: r.id, site: r.site_key, userId: r.user_id, name: r.name, email: r.email,
   attributes: JSON.parse(r.attributes) as Attributes, tokenVersion: r.token_version, createdAt: r.created_at,
 })
-const toConv = (r: ConvRow): Conversation => ({
-  id: r[0], site: r[1], visitorId: r[2], visitorName: r[3], status: r[4],
-  lastSeq: r[5], visitorReadSeq: r[6], agentReadSeq: r[7],
-  lastMessage: r[8] !== null && r[9] !== null && r[10] !== null ? { text: r[8], sender: r[9], ts: r[10] } : null,
-  holder: r[11],
-  handoff: r[12] !== null && r[13] !== null ? { reason: r[12], at: r[13] } : null,
-  labels: JSON.parse(r[14]) as string[], team: r[15], variant: r[16], rating: r[17],
-  createdAt: r[18], updatedAt: r[19],
-})
-const toMessage = (r: MessageRow): Message => ({
-  id: r.id, conv: r.conv_id, seq: r.seq, cid: r.cid, sender: r.sender, senderId: r.sender_id,
-  senderName: r.sender_name, text: r.text, ts: r.ts,
-})
-
-/** Characters of the last message shown in the agents' list. */
-const LAST_TEXT_MAX = 200
-/** The first LAST_TEXT_MAX characters (code points, as SQLite's substr counts them). */
-const preview = (text: string): string => (text.length <= LAST_TEXT_MAX ? text : Array.from(text).slice(0, LAST_TEXT_MAX).join(''))
-/**
- * A conversation as read: its row, its visitor's name, and its last message (seq, preview, sender, time)
- * looked up in the messages' `(conv_id, seq)` index. So an append leaves the conversation row alone (but
- * for `updated_at`, ACTIVITY_STEP_MS): rewriting it was a second random B-tree page per message, about a
- * third of an append's cost (migration 4, RESULTS.md).
- */
-const CONV_COLUMNS = `c.id, c.site_key, c.visitor_id, v.name, c.status, coalesce(m.seq, 0), c.visitor_read_seq, c.agent_read_seq,
-  substr(m.text, 1, ${LAST_TEXT_MAX}), m.sender, m.ts, c.holder, c.handoff_reason, c.handoff_at,
-  c.labels, c.team, c.variant, c.rating, c.created_at, c.updated_at`
-/** The last seq of the conversation whose id is the SQL expression `id` (NULL before its first message). */
-const lastSeqOf = (id: string): string => `(SELECT max(seq) FROM messages WHERE conv_id = ${id})`
-const CONV_SELECT = `SELECT ${CONV_COLUMNS} FROM conversations c JOIN visitors v ON v.id = c.visitor_id
-  LEFT JOIN messages m ON m.conv_id = c.id AND m.seq = ${lastSeqOf('c.id')}`
-const LAST_SEQ = `coalesce(${lastSeqOf('conversations.id')}, 0)`
-/**
- * A message moves its conversation's `updated_at` only when the last move is older than this. Every move
- * rewrites the conversation's entry in the agents' activity index (a random B-tree page, about a quarter
- * of a message's pages); a chat's messages come seconds apart, so most of them skip it. Lists ordered by
- * `updated_at` are in order to within this step; the console orders by the last message's own time.
- */
-export const ACTIVITY_STEP_MS = 10_000
-/** How soon a group commit refused by a busy write lock tries again. */
-const BUSY_RETRY_MS = 1
-/**
- * Group commits start at least this far apart. A commit costs about as much as the appends in it (172 µs
- * per message one at a time, 96 µs four at a time, `npm run bench:store`), and at 1,000–2,000 messages/s
- * one event-loop turn gathers only one or two: waiting for the next slot makes each commit carry several.
- * When no commit ran in the last spacing (an idle server, one visitor typing) an append commits at once;
- * under load an ack waits at most this long more.
- */
-export const COMMIT_SPACING_MS = 3
-
 /** The embedded SQLite store: one module owns the database (WAL, prepared statements, group commit). */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const settings: ConnectionSettings = {
+    sync: options.sync ?? 'NORMAL', cacheKiB: SERVER_LIMITS.sqliteCacheKiB, busyTimeoutMs: SERVER_LIMITS.sqliteBusyTimeoutMs,
+    walKeepBytes: SERVER_LIMITS.sqliteWalKeepBytes,
+  }
   const db = new Database(options.filename)
-  db.pragma('journal_mode = WAL')
-  db.pragma('foreign_keys = ON')
-  db.pragma(`busy_timeout = ${SERVER_LIMITS.sqliteBusyTimeoutMs}`)
-  db.pragma(`cache_size = -${SERVER_LIMITS.sqliteCacheKiB}`)
-  db.pragma(`synchronous = ${options.sync ?? 'NORMAL'}`)
-  db.pragma(`journal_size_limit = ${SERVER_LIMITS.sqliteWalKeepBytes}`)
+  configure(db, settings)
   migrate(db)
+  const inFile = options.filename !== ':memory:'
+  const appenderOptions = {
+    batchMax: options.batchMax ?? SERVER_LIMITS.appendBatchMax,
+    commitSpacingMs: options.commitSpacingMs ?? COMMIT_SPACING_MS,
+    busyTimeoutMs: settings.busyTimeoutMs,
+  }
+  let txDepth = 0
+  // Appends commit on the writer thread (store/writer.ts) or, without one, on this connection.
+  let local: Appender | null = null
+  const localAppender = (): Appender => (local ??= createAppender(db, { ...appenderOptions, held: () => txDepth > 0 }))
+  let writer: Writer | null = null
+  if (inFile && options.writerThread !== false) {
+    writer = startWriter({ filename: options.filename, settings, appender: appenderOptions }, () => (writer = null))
+  }
   // File databases checkpoint on a worker thread so no fsync ever runs on the event loop.
   let checkpointer: Checkpointer | null = null
-  if (options.filename !== ':memory:' && options.checkpointWorker !== false) {
+  if (inFile && options.checkpointWorker !== false) {
     db.pragma('wal_autocheckpoint = 0')
     checkpointer = startCheckpointer(options.filename, () => {
       // The worker failed: fall back to SQLite's own auto-checkpoint so the WAL stays bounded.
       if (db.open) db.pragma('wal_autocheckpoint = 1000')
+      writer?.autocheckpoint()
     }, options.checkpointEveryMs)
   }
-  const batchMax = options.batchMax ?? SERVER_LIMITS.appendBatchMax
-  const commitSpacingMs = options.commitSpacingMs ?? COMMIT_SPACING_MS
 
   const q = {
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
@@ -220,12 +152,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
-    touchConv: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
-    // A resend (same sender and cid) inserts nothing: `changes` is 0 and the stored message is looked up.
-    insertMessage: db.prepare(
-      `INSERT INTO messages (id, conv_id, seq, cid, sender, sender_id, sender_name, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (cid, sender_id) DO NOTHING`,
-    ),
     msgsAfter: db.prepare<[string, number, number, number], MessageRow>(
       'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?',
     ),
@@ -252,83 +178,25 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return found
   }
 
-  /**
-   * One append inside the batch transaction: one read (the conversation, whose last seq comes from the
-   * messages' index) and one insert; the conversation row is written only to move `updated_at`. Expected
-   * failures (unknown conversation, another holder) return before any write, so no per-item savepoint is
-   * needed; anything unexpected throws and aborts the whole batch. A resend of a stored message (same sender
-   * and cid, wherever it was stored) returns that message, whatever else has changed since.
-   */
-  const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
-    const conversation = findConv(input.conv)
-    if (!conversation || (input.ifHolder !== undefined && conversation.holder !== input.ifHolder)) {
-      const existing = q.msgBySenderCid.get(input.senderId, input.cid)
-      if (existing) return { ok: true, value: resent(existing) }
-      return { ok: false, error: conversation ? new ConflictError(`conversation is not held by ${input.ifHolder}`) : new NotFoundError(`conversation ${input.conv}`) }
-    }
-    const message: Message = {
-      id: newMessageId(input.ts), conv: input.conv, seq: conversation.lastSeq + 1, cid: input.cid, sender: input.sender,
-      senderId: input.senderId, senderName: input.senderName, text: input.text, ts: input.ts,
-    }
-    const { changes } = q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
-    if (changes === 0) return { ok: true, value: resent(q.msgBySenderCid.get(input.senderId, input.cid)!) }
-    if (conversation.updatedAt <= input.ts - ACTIVITY_STEP_MS) {
-      q.touchConv.run(input.ts, input.conv)
-      conversation.updatedAt = input.ts
-    }
-    conversation.lastSeq = message.seq
-    conversation.lastMessage = { text: preview(input.text), sender: input.sender, ts: input.ts }
-    return { ok: true, value: { message, duplicate: false, conversation } }
-  }
-  const resent = (row: MessageRow): AppendResult => ({ message: toMessage(row), duplicate: true, conversation: conv(row.conv_id) })
-
-  // Group commit: appends queue up and commit together once per event-loop turn; each promise resolves
-  // only after its batch's COMMIT returned, so callers ack durable messages only.
-  let queue: Pending[] = []
-  let scheduled = false
-  let txDepth = 0
-  const runBatch = db.transaction((batch: Pending[]) => batch.map((p) => appendOne(p.input)))
-  // The group commit never sleeps in SQLite's busy handler (which blocks the event loop 1-100 ms per try):
-  // while another connection holds the write lock (the checkpointer's RESTART), it tries again 1 ms later
-  // and the event loop goes on; past the usual busy timeout it fails as any write would.
-  // (A prepared PRAGMA statement would not do: SQLite applies busy_timeout when the pragma is compiled.)
+  // Writes on this connection never sleep in SQLite's busy handler, which would stall the event loop while
+  // the writer thread (or the checkpointer's RESTART) holds the write lock: a write refused with nothing
+  // written tries again BUSY_RETRY_MS later, for up to the busy timeout. Inside transaction() this
+  // connection holds the lock already.
   const busyWait = (ms: number) => db.pragma(`busy_timeout = ${ms}`)
-  let busySince: number | null = null
-  let lastCommitAt = -Infinity
-  const flush = (): void => {
-    scheduled = false
-    if (queue.length === 0 || !db.open) return
-    if (txDepth > 0) return schedule() // an explicit transaction() is running: wait for it
-    const batch = queue.length <= batchMax ? queue : queue.slice(0, batchMax)
-    queue = queue.length <= batchMax ? [] : queue.slice(batchMax)
-    let results: ReturnType<typeof runBatch>
-    lastCommitAt = performance.now()
-    busyWait(0)
-    try {
-      results = runBatch.immediate(batch)
-    } catch (error) {
-      const now = Date.now()
-      if ((error as { code?: string }).code === 'SQLITE_BUSY' && now - (busySince ??= now) < SERVER_LIMITS.sqliteBusyTimeoutMs) {
-        queue = [...batch, ...queue] // nothing was written: BEGIN IMMEDIATE is what was refused
-        return schedule(BUSY_RETRY_MS)
+  const write = async <T>(fn: () => T): Promise<T> => {
+    if (txDepth > 0) return fn()
+    const since = Date.now()
+    for (;;) {
+      busyWait(0)
+      try {
+        return fn()
+      } catch (error) {
+        if (!isBusy(error) || Date.now() - since >= settings.busyTimeoutMs) throw error
+      } finally {
+        busyWait(settings.busyTimeoutMs)
       }
-      busySince = null
-      for (const p of batch) p.reject(error)
-      if (queue.length > 0) schedule()
-      return
-    } finally {
-      busyWait(SERVER_LIMITS.sqliteBusyTimeoutMs)
+      await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
     }
-    busySince = null
-    results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
-    if (queue.length > 0) schedule()
-  }
-  const schedule = (retryMs?: number): void => {
-    if (scheduled) return
-    scheduled = true
-    const waitMs = retryMs ?? Math.ceil(lastCommitAt + commitSpacingMs - performance.now())
-    if (waitMs <= 0) setImmediate(flush)
-    else setTimeout(flush, waitMs)
   }
 
   const mergeTx = db.transaction((fromId: string, intoId: string, user: { name?: string; email?: string }, now: number): MergeResult => {
@@ -405,25 +273,33 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const row = q.siteByKey.get(key)
       return row ? toSite(row) : null
     },
-    async createSite(input, now) {
-      q.insertSite.run(input.key, input.name, input.color, input.greeting, JSON.stringify(input.allowedOrigins), input.secretEnc, now)
-      return toSite(q.siteByKey.get(input.key)!)
+    createSite(input, now) {
+      return write(() => {
+        q.insertSite.run(input.key, input.name, input.color, input.greeting, JSON.stringify(input.allowedOrigins), input.secretEnc, now)
+        return toSite(q.siteByKey.get(input.key)!)
+      })
     },
-    async setSiteOrigins(key, origins) {
-      q.setSiteOrigins.run(JSON.stringify(origins), key)
+    setSiteOrigins(key, origins) {
+      return write(() => {
+        q.setSiteOrigins.run(JSON.stringify(origins), key)
+      })
     },
-    async setSiteSecret(key, secretEnc) {
-      q.setSiteSecret.run(secretEnc, key)
+    setSiteSecret(key, secretEnc) {
+      return write(() => {
+        q.setSiteSecret.run(secretEnc, key)
+      })
     },
-    async createAgent(input, now) {
-      const id = newId('a')
-      try {
-        q.insertAgent.run(id, input.email, input.name, input.role, input.passwordHash, now)
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('email taken')
-        throw error
-      }
-      return toAgent(q.agentById.get(id)!)
+    createAgent(input, now) {
+      return write(() => {
+        const id = newId('a')
+        try {
+          q.insertAgent.run(id, input.email, input.name, input.role, input.passwordHash, now)
+        } catch (error) {
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('email taken')
+          throw error
+        }
+        return toAgent(q.agentById.get(id)!)
+      })
     },
     async getAgent(id) {
       const row = q.agentById.get(id)
@@ -433,33 +309,43 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const row = q.agentByEmail.get(email.toLowerCase())
       return row ? toAgent(row) : null
     },
-    async setAgentPassword(id, hash) {
-      q.setAgentPassword.run(hash, id)
+    setAgentPassword(id, hash) {
+      return write(() => {
+        q.setAgentPassword.run(hash, id)
+      })
     },
-    async addSiteAgent(site, agentId) {
-      q.addSiteAgent.run(site, agentId)
+    addSiteAgent(site, agentId) {
+      return write(() => {
+        q.addSiteAgent.run(site, agentId)
+      })
     },
     async listAgentSites(agentId) {
       return q.agentSites.all(agentId).map((r) => r.site_key)
     },
-    async createAgentSession(agentId, now) {
-      const token = randomBytes(32).toString('base64url')
-      q.deleteExpiredSessions.run(now)
-      q.insertSession.run(sha256(token), agentId, now + SERVER_LIMITS.agentSessionTtlMs, now)
-      return token
+    createAgentSession(agentId, now) {
+      return write(() => {
+        const token = randomBytes(32).toString('base64url')
+        q.deleteExpiredSessions.run(now)
+        q.insertSession.run(sha256(token), agentId, now + SERVER_LIMITS.agentSessionTtlMs, now)
+        return token
+      })
     },
     async getAgentSession(token, now) {
       const row = q.sessionByHash.get(sha256(token))
       if (!row || row.expires_at <= now) return null
       return { agentId: row.agent_id, expiresAt: row.expires_at }
     },
-    async deleteAgentSession(token) {
-      q.deleteSession.run(sha256(token))
+    deleteAgentSession(token) {
+      return write(() => {
+        q.deleteSession.run(sha256(token))
+      })
     },
-    async createVisitor(site, now) {
-      const id = newId('v')
-      q.insertVisitor.run(id, site, now)
-      return toVisitor(q.visitorById.get(id)!)
+    createVisitor(site, now) {
+      return write(() => {
+        const id = newId('v')
+        q.insertVisitor.run(id, site, now)
+        return toVisitor(q.visitorById.get(id)!)
+      })
     },
     async getVisitor(id) {
       const row = q.visitorById.get(id)
@@ -469,28 +355,34 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const row = q.visitorByUser.get(site, userId)
       return row ? toVisitor(row) : null
     },
-    async identifyVisitor(id, user) {
-      try {
-        const info = q.identifyVisitor.run(user.userId, user.name ?? null, user.email ?? null, id)
-        if (info.changes === 0) throw new NotFoundError(`visitor ${id}`)
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('user already linked')
-        throw error
-      }
-      return toVisitor(q.visitorById.get(id)!)
+    identifyVisitor(id, user) {
+      return write(() => {
+        try {
+          const info = q.identifyVisitor.run(user.userId, user.name ?? null, user.email ?? null, id)
+          if (info.changes === 0) throw new NotFoundError(`visitor ${id}`)
+        } catch (error) {
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('user already linked')
+          throw error
+        }
+        return toVisitor(q.visitorById.get(id)!)
+      })
     },
-    async mergeVisitor(fromId, intoId, user, now) {
-      return mergeTx.immediate(fromId, intoId, user, now)
+    mergeVisitor(fromId, intoId, user, now) {
+      return write(() => mergeTx.immediate(fromId, intoId, user, now))
     },
-    async bumpTokenVersion(id) {
-      q.bumpVersion.run(id)
+    bumpTokenVersion(id) {
+      return write(() => {
+        q.bumpVersion.run(id)
+      })
     },
-    async mergeAttributes(id, attributes) {
-      const row = q.visitorById.get(id)
-      if (!row) throw new NotFoundError(`visitor ${id}`)
-      const merged = { ...(JSON.parse(row.attributes) as Attributes), ...attributes }
-      q.setAttributes.run(JSON.stringify(merged), id)
-      return toVisitor(q.visitorById.get(id)!)
+    mergeAttributes(id, attributes) {
+      return write(() => {
+        const row = q.visitorById.get(id)
+        if (!row) throw new NotFoundError(`visitor ${id}`)
+        const merged = { ...(JSON.parse(row.attributes) as Attributes), ...attributes }
+        q.setAttributes.run(JSON.stringify(merged), id)
+        return toVisitor(q.visitorById.get(id)!)
+      })
     },
     async getOpenConversation(visitorId) {
       return openConv(visitorId)
@@ -499,10 +391,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       // Fast path without a write transaction: the common case is an existing open conversation.
       const open = openConv(visitorId)
       if (open) return { conversation: open, created: false }
-      return getOrCreate.immediate(visitorId, now, holder)
+      return write(() => getOrCreate.immediate(visitorId, now, holder))
     },
-    async updateConversation(id, patch, now) {
-      return patchTx.immediate(id, patch, now)
+    updateConversation(id, patch, now) {
+      return write(() => patchTx.immediate(id, patch, now))
     },
     async listIdleBotConversations(before, limit) {
       return q.idleBot.all(before, limit).map(toConv)
@@ -513,8 +405,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         ratings: r.ratings, avgRating: r.avg_rating,
       }))
     },
-    async saveBotTurn(turn) {
-      q.upsertTurn.run(turn.msgId, turn.conv, turn.seq, JSON.stringify(turn), turn.ts)
+    saveBotTurn(turn) {
+      return write(() => {
+        q.upsertTurn.run(turn.msgId, turn.conv, turn.seq, JSON.stringify(turn), turn.ts)
+      })
     },
     async listBotTurns(convId) {
       return q.turnsOf.all(convId).map((r) => JSON.parse(r.data) as BotTurn)
@@ -529,14 +423,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     async listVisitorConversations(visitorId) {
       return q.convsOfVisitor.all(visitorId).map(toConv)
     },
-    async setConversationStatus(id, status, now) {
-      return setStatusTx.immediate(id, status, now)
+    setConversationStatus(id, status, now) {
+      return write(() => setStatusTx.immediate(id, status, now))
     },
     append(input) {
-      return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ input, resolve, reject })
-        schedule()
-      })
+      return (writer ?? localAppender()).append(input)
     },
     async getMessageByCid(senderId, cid) {
       const row = q.msgBySenderCid.get(senderId, cid)
@@ -557,12 +448,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       const rows = q.msgsAfter.all(convId, lo, hi, limit + 1)
       return { messages: rows.slice(0, limit).map(toMessage), more: rows.length > limit }
     },
-    async setReadCursor(convId, side, seq, _now) {
-      return readTx(convId, side, seq)
+    setReadCursor(convId, side, seq, _now) {
+      return write(() => readTx(convId, side, seq))
     },
     async transaction(fn) {
-      flush()
-      db.exec('BEGIN IMMEDIATE')
+      local?.flush()
+      await write(() => db.exec('BEGIN IMMEDIATE'))
       txDepth++
       try {
         const result = await fn(store)
@@ -573,15 +464,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         txDepth--
         if (db.inTransaction) db.exec('ROLLBACK')
         throw error
-      } finally {
-        if (queue.length > 0) schedule()
       }
     },
     async ping() {
       q.ping.get()
     },
     async close() {
-      while (queue.length > 0 && txDepth === 0) flush()
+      await writer?.close()
+      writer = null
+      local?.drain()
       await checkpointer?.close()
       checkpointer = null
       if (db.open) db.close()
