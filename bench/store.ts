@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { createCid } from '../protocol/cid.ts'
 import { createSqliteStore } from '../server/store/sqlite.ts'
 
 /**
  * `npm run bench:store`: the store alone, driven the way a socket's `send` drives it (server/ws/connection.ts):
- * a visitor's send looks up its cid and its open conversation, an agent's reads the conversation, then both
- * append; appends commit together per event-loop turn. Prints CPU per message over many conversations, the
+ * a visitor's send appends to its open conversation, an agent's to a conversation of its sites; appends
+ * commit together per event-loop turn. Prints CPU per message over many conversations, the
  * figure that limits delivery latency and throughput (bench/RESULTS.md). No sockets, no generator: run it
  * before and after a store change, on the same machine, back to back.
  */
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '40000' },
     /** Sends in flight per event-loop turn: about what one turn of the server gathers at 2,000–5,000/s. */
     batch: { type: 'string', default: '12' },
+    /** Commit on the main connection instead of the writer thread (to compare the two). */
+    'in-thread': { type: 'boolean', default: false },
   },
 })
 const CONVERSATIONS = Number(values.conversations)
@@ -28,7 +31,7 @@ const TEXT = '@12345.678|Hello, my order 10482 has not arrived yet. Could you ch
 const dir = mkdtempSync(join(tmpdir(), 'kefu-store-bench-'))
 // No commit spacing: each turn's sends commit together at once, so the figure is the store's own cost per
 // append at that batch size (with spacing, the idle waits between turns would be charged to it).
-const store = createSqliteStore({ filename: join(dir, 'kefu.db'), sync: 'NORMAL', commitSpacingMs: 0 })
+const store = createSqliteStore({ filename: join(dir, 'kefu.db'), sync: 'NORMAL', commitSpacingMs: 0, writerThread: !values['in-thread'] })
 try {
   await store.createSite({ key: 'bench', name: 'Bench', color: '#000000', greeting: null, allowedOrigins: [], secretEnc: 'x' }, Date.now())
   const agent = { sender: 'agent' as const, senderId: 'a_bench', senderName: 'Agent' }
@@ -47,27 +50,24 @@ try {
     const k = Math.floor(Math.random() * CONVERSATIONS)
     const now = Date.now()
     const cid = createCid()
-    if (n % 2 === 0) {
-      const visitor = visitors[k]!
-      const conversation = await store.getOpenConversation(visitor)
-      if (!conversation) throw new Error('no open conversation')
-      await store.append({ conv: conversation.id, sender: 'visitor', senderId: visitor, senderName: null, cid, text: TEXT, ts: now })
-    } else {
-      const conversation = await store.getConversation(convs[k]!)
-      if (!conversation) throw new Error('conversation missing')
-      await store.append({ conv: conversation.id, ...agent, cid, text: TEXT, ts: now })
-    }
+    // As server/ws/connection.ts sends, reading nothing first: a visitor into their open conversation, an
+    // agent into a conversation of their sites that no bot holds.
+    if (n % 2 === 0) await store.append({ conv: null, sender: 'visitor', senderId: visitors[k]!, senderName: null, cid, text: TEXT, ts: now })
+    else await store.append({ conv: convs[k]!, ...agent, cid, text: TEXT, ts: now, ifSiteIn: ['bench'], ifHolderNot: 'bot' })
   }
   const cpu0 = process.cpuUsage()
+  const elu0 = performance.eventLoopUtilization()
   const t0 = performance.now()
   for (let n = 0; n < MESSAGES; n += BATCH) await Promise.all(Array.from({ length: Math.min(BATCH, MESSAGES - n) }, (_, j) => sendOne(n + j)))
   const cpu = process.cpuUsage(cpu0)
+  const elu = performance.eventLoopUtilization(elu0)
   const wallMs = performance.now() - t0
   console.log(
     `${MESSAGES} messages over ${CONVERSATIONS} conversations, ${BATCH} per turn: ` +
       `${((cpu.user + cpu.system) / MESSAGES).toFixed(1)} µs CPU per message ` +
       `(user ${(cpu.user / MESSAGES).toFixed(1)}, system ${(cpu.system / MESSAGES).toFixed(1)}); ` +
-      `${((wallMs * 1000) / MESSAGES).toFixed(1)} µs wall (CPU includes the checkpointer thread)`,
+      `${((wallMs * 1000) / MESSAGES).toFixed(1)} µs wall (CPU includes the writer and checkpointer threads); ` +
+      `event loop busy ${((elu.active * 1000) / MESSAGES).toFixed(1)} µs per message (${values['in-thread'] ? 'appends on the main connection' : 'writer thread'})`,
   )
 } finally {
   await store.close()

@@ -44,6 +44,7 @@ type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject:
 export function createAppender(db: Database.Database, options: AppenderOptions): Appender {
   const q = {
     convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
+    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
     touchConv: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     // A resend (same sender and cid) inserts nothing: `changes` is 0 and the stored message is looked up.
@@ -56,6 +57,18 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     const row = q.convById.get(id)
     return row ? toConv(row) : null
   }
+  const targetOf = (input: AppendInput): Conversation | null => {
+    const row = input.conv === null ? q.openConvOf.get(input.senderId) : q.convById.get(input.conv)
+    return row ? toConv(row) : null
+  }
+  /** Why the message may not go into `conversation` (AppendInput's conditions), or null. */
+  const refusal = (input: AppendInput, conversation: Conversation | null): Error | null => {
+    if (!conversation) return new NotFoundError(input.conv === null ? `no open conversation of ${input.senderId}` : `conversation ${input.conv}`)
+    if (input.ifHolder !== undefined && conversation.holder !== input.ifHolder) return new ConflictError(`conversation is not held by ${input.ifHolder}`)
+    if (input.ifHolderNot !== undefined && conversation.holder === input.ifHolderNot) return new ConflictError(`conversation is held by ${input.ifHolderNot}`)
+    if (input.ifSiteIn && !input.ifSiteIn.includes(conversation.site)) return new ConflictError('conversation of another site')
+    return null
+  }
   const resent = (row: MessageRow): AppendResult => {
     const conversation = findConv(row.conv_id)
     if (!conversation) throw new NotFoundError(`conversation ${row.conv_id}`)
@@ -65,25 +78,26 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
   /**
    * One append inside the batch transaction: one read (the conversation, whose last seq comes from the
    * messages' index) and one insert; the conversation row is written only to move `updated_at`. Expected
-   * failures (unknown conversation, another holder) return before any write, so no per-item savepoint is
+   * failures (unknown conversation, a condition of the input not met) return before any write, so no per-item savepoint is
    * needed; anything unexpected throws and aborts the whole batch. A resend of a stored message (same sender
    * and cid, wherever it was stored) returns that message, whatever else has changed since.
    */
   const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
-    const conversation = findConv(input.conv)
-    if (!conversation || (input.ifHolder !== undefined && conversation.holder !== input.ifHolder)) {
+    const conversation = targetOf(input)
+    const refused = refusal(input, conversation)
+    if (refused || !conversation) {
       const existing = q.msgBySenderCid.get(input.senderId, input.cid)
       if (existing) return { ok: true, value: resent(existing) }
-      return { ok: false, error: conversation ? new ConflictError(`conversation is not held by ${input.ifHolder}`) : new NotFoundError(`conversation ${input.conv}`) }
+      return { ok: false, error: refused! }
     }
     const message: Message = {
-      id: newMessageId(input.ts), conv: input.conv, seq: conversation.lastSeq + 1, cid: input.cid, sender: input.sender,
+      id: newMessageId(input.ts), conv: conversation.id, seq: conversation.lastSeq + 1, cid: input.cid, sender: input.sender,
       senderId: input.senderId, senderName: input.senderName, text: input.text, ts: input.ts,
     }
     const { changes } = q.insertMessage.run(message.id, message.conv, message.seq, message.cid, message.sender, message.senderId, message.senderName, message.text, message.ts)
     if (changes === 0) return { ok: true, value: resent(q.msgBySenderCid.get(input.senderId, input.cid)!) }
     if (conversation.updatedAt <= input.ts - ACTIVITY_STEP_MS) {
-      q.touchConv.run(input.ts, input.conv)
+      q.touchConv.run(input.ts, conversation.id)
       conversation.updatedAt = input.ts
     }
     conversation.lastSeq = message.seq

@@ -87,6 +87,21 @@ describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
     expect(bad.status === 'rejected' && bad.reason).toBeInstanceOf(NotFoundError)
   })
 
+  it("appends to the sender's open conversation, and only where the conditions hold (nothing written otherwise)", async () => {
+    const v = await store.createVisitor('s1', NOW)
+    await expect(store.append({ ...visitorMsg('', v.id, 'early'), conv: null })).rejects.toBeInstanceOf(NotFoundError)
+    const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
+    const first = await store.append({ ...visitorMsg('', v.id, 'a'), conv: null })
+    expect(first.message).toMatchObject({ conv: conversation.id, seq: 1 })
+    const reply = { conv: conversation.id, sender: 'agent' as const, senderId: 'a_1', senderName: 'Ann', text: 'hello', ts: NOW }
+    await expect(store.append({ ...reply, cid: 'r1', ifSiteIn: ['s2'] })).rejects.toBeInstanceOf(ConflictError)
+    await store.updateConversation(conversation.id, { holder: 'bot' }, NOW)
+    await expect(store.append({ ...reply, cid: 'r2', ifSiteIn: ['s1'], ifHolderNot: 'bot' })).rejects.toBeInstanceOf(ConflictError)
+    await store.updateConversation(conversation.id, { holder: 'human' }, NOW)
+    expect((await store.append({ ...reply, cid: 'r3', ifSiteIn: ['s1'], ifHolderNot: 'bot' })).message.seq).toBe(2)
+    expect((await store.listMessages(conversation.id, { limit: 10 })).messages.map((m) => m.cid)).toEqual(['a', 'r3'])
+  })
+
   it('group commit resolves only after the batch is committed (visible to another connection)', async () => {
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)

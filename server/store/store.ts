@@ -34,7 +34,8 @@ export type VisitorRecord = {
 }
 
 export type AppendInput = {
-  conv: string
+  /** The conversation, or null for the open conversation of the sender (a visitor): NotFoundError when there is none. */
+  conv: string | null
   sender: Sender
   senderId: string
   senderName: string | null
@@ -43,6 +44,12 @@ export type AppendInput = {
   ts: number
   /** Store the message only while the conversation has this holder (the bot never answers once a human holds it); else ConflictError. */
   ifHolder?: Holder
+  /**
+   * Store the message only if the conversation is of one of these sites and not held by `ifHolderNot`; else
+   * ConflictError. Checked in the commit, so a caller need not read the conversation first (an agent's reply).
+   */
+  ifSiteIn?: readonly string[]
+  ifHolderNot?: Holder
 }
 
 /** What the bot (or an agent) changes on a conversation besides status. Labels are added, never removed here. */

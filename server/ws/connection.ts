@@ -15,7 +15,7 @@ import { agentFromSession, visitorFromToken } from '../auth/sessions.ts'
 import { broadcastConversation, broadcastMessage, refusal, roomsOf, viewConversation, type Viewer } from '../chat.ts'
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
-import { ConflictError, type AgentRecord, type VisitorRecord } from '../store/store.ts'
+import { ConflictError, NotFoundError, type AgentRecord, type AppendInput, type AppendResult, type VisitorRecord } from '../store/store.ts'
 import { createRateLimiter, type RateLimiter } from '../rate-limit.ts'
 import { room } from './hub.ts'
 
@@ -206,6 +206,37 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
     c.sendLimiter ??= createRateLimiter(deps.config.rateLimits.sendsPerMinPerSocket)
     if (!c.sendLimiter.take('send', now)) throw new FrameError(ErrorCode.RateLimited, 'sending too fast; slow down')
   }
+  const message = me.role === 'visitor'
+    ? { sender: 'visitor' as const, senderId: me.visitor.id, senderName: me.visitor.name, cid: frame.cid, text: frame.text, ts: now }
+    : { sender: 'agent' as const, senderId: me.agent.id, senderName: me.agent.name, cid: frame.cid, text: frame.text, ts: now }
+  // The common case reads nothing on this thread: a visitor writing into their open conversation, an agent into a
+  // conversation of their sites that a person holds. The store checks that in the commit (on the writer thread,
+  // store/writer.ts); when it does not hold (nothing is written then), the long way below sorts it out.
+  const fast = me.role === 'visitor'
+    ? frame.conv === undefined ? store.append({ ...message, conv: null }) : null
+    : frame.conv !== undefined ? store.append({ ...message, conv: frame.conv, ifSiteIn: me.sites, ifHolderNot: 'bot' }) : null
+  const result = (await fast?.catch(notStored)) ?? (await appendTheLongWay(c, me, frame, message, now))
+  const stored = result.message
+  send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
+  metrics.ackLatency.observe((performance.now() - received) / 1000)
+  if (result.duplicate) return
+  metrics.messagesStored.inc()
+  broadcastMessage(deps, stored, result.conversation, c.ws)
+  if (me.role === 'visitor') deps.bot?.onVisitorMessage(stored, result.conversation)
+}
+
+/** A refused append (no such conversation, a condition not met) stored nothing: null, to try the long way. */
+const notStored = (error: unknown): null => {
+  if (error instanceof ConflictError || error instanceof NotFoundError) return null
+  throw error
+}
+
+/** Finds (or opens, or reopens, or takes over) the conversation a send goes to, then appends to it. */
+async function appendTheLongWay(
+  c: Conn, me: Identity, frame: ClientFrameOf<'send'>, message: Omit<AppendInput, 'conv'>, now: number,
+): Promise<AppendResult> {
+  const { deps } = c
+  const { store } = deps
   let conversation: Conversation
   if (frame.conv !== undefined) {
     conversation = await conversationFor(c, me, frame.conv)
@@ -223,18 +254,11 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
     }
   } else {
     if (me.role !== 'visitor') throw new FrameError(ErrorCode.BadFrame, 'agents must name the conversation')
-    // The common case: an open conversation, and `append` itself recognises a resend (wherever it was stored).
-    const open = await store.getOpenConversation(me.visitor.id)
-    if (open) conversation = open
-    else {
-      // A resend whose first attempt was stored: ack it where it is, even if that conversation has been
-      // resolved since, rather than opening an empty new one.
-      const stored = await store.getMessageByCid(me.visitor.id, frame.cid)
-      if (stored) return send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
-      const created = await store.getOrCreateOpenConversation(me.visitor.id, now, deps.bot?.holderFor(me.visitor.site) ?? 'human')
-      conversation = created.conversation
-      if (created.created) broadcastConversation(deps, conversation)
-    }
+    // The visitor has no open conversation (and this is no resend of a stored message: the first try would
+    // have found it wherever it is, even in a conversation resolved since): open one.
+    const created = await store.getOrCreateOpenConversation(me.visitor.id, now, deps.bot?.holderFor(me.visitor.site) ?? 'human')
+    conversation = created.conversation
+    if (created.created) broadcastConversation(deps, conversation)
   }
   if (me.role === 'agent' && conversation.holder === 'bot') {
     // An agent who replies takes the conversation over: the bot stops answering it.
@@ -242,17 +266,7 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
     conversation = taken.conversation
     if (taken.changed) broadcastConversation(deps, conversation)
   }
-  const sender = me.role === 'visitor'
-    ? { sender: 'visitor' as const, senderId: me.visitor.id, senderName: me.visitor.name }
-    : { sender: 'agent' as const, senderId: me.agent.id, senderName: me.agent.name }
-  const result = await store.append({ conv: conversation.id, ...sender, cid: frame.cid, text: frame.text, ts: now })
-  const { message } = result
-  send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: message.conv, msgId: message.id, seq: message.seq, ts: message.ts })
-  metrics.ackLatency.observe((performance.now() - received) / 1000)
-  if (result.duplicate) return
-  metrics.messagesStored.inc()
-  broadcastMessage(deps, message, result.conversation, c.ws)
-  if (me.role === 'visitor') deps.bot?.onVisitorMessage(message, result.conversation)
+  return store.append({ ...message, conv: conversation.id })
 }
 
 async function onRate(c: Conn, me: Identity, frame: ClientFrameOf<'rate'>): Promise<void> {
