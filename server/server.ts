@@ -43,7 +43,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Running
   mkdirSync(config.dataDir, { recursive: true })
   const logger = options.logger ?? pino({ level: config.logLevel, base: { app: 'kefu' } })
   const keys = deriveKeys(loadServerSecret(config.dataDir, config.secret))
-  const store = createSqliteStore({ filename: join(config.dataDir, 'kefu.db'), sync: config.sqliteSync })
+  const store = createSqliteStore({ filename: join(config.dataDir, 'kefu.db'), sync: config.sqliteSync, writerThread: config.sqliteWriterThread })
   const deps: Deps = { store, config, hub: createHub(), clock: options.clock ?? systemClock, logger, keys, metrics: createMetrics({ defaults: options.config === undefined }), bot: null }
   const { generatedAdminPassword } = await seed(deps)
 
