@@ -19,8 +19,8 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '40000' },
     /** Sends in flight per event-loop turn: about what one turn of the server gathers at 2,000–5,000/s. */
     batch: { type: 'string', default: '12' },
-    /** Commit on the main connection instead of the writer thread (to compare the two). */
-    'in-thread': { type: 'boolean', default: false },
+    /** Commit on the writer thread instead of the main connection (to compare the two). */
+    'writer-thread': { type: 'boolean', default: false },
   },
 })
 const CONVERSATIONS = Number(values.conversations)
@@ -31,7 +31,7 @@ const TEXT = '@12345.678|Hello, my order 10482 has not arrived yet. Could you ch
 const dir = mkdtempSync(join(tmpdir(), 'kefu-store-bench-'))
 // No commit spacing: each turn's sends commit together at once, so the figure is the store's own cost per
 // append at that batch size (with spacing, the idle waits between turns would be charged to it).
-const store = createSqliteStore({ filename: join(dir, 'kefu.db'), sync: 'NORMAL', commitSpacingMs: 0, writerThread: !values['in-thread'] })
+const store = createSqliteStore({ filename: join(dir, 'kefu.db'), sync: 'NORMAL', commitSpacingMs: 0, writerThread: values['writer-thread'] })
 try {
   await store.createSite({ key: 'bench', name: 'Bench', color: '#000000', greeting: null, allowedOrigins: [], secretEnc: 'x' }, Date.now())
   const agent = { sender: 'agent' as const, senderId: 'a_bench', senderName: 'Agent' }
@@ -67,7 +67,7 @@ try {
       `${((cpu.user + cpu.system) / MESSAGES).toFixed(1)} µs CPU per message ` +
       `(user ${(cpu.user / MESSAGES).toFixed(1)}, system ${(cpu.system / MESSAGES).toFixed(1)}); ` +
       `${((wallMs * 1000) / MESSAGES).toFixed(1)} µs wall (CPU includes the writer and checkpointer threads); ` +
-      `event loop busy ${((elu.active * 1000) / MESSAGES).toFixed(1)} µs per message (${values['in-thread'] ? 'appends on the main connection' : 'writer thread'})`,
+      `event loop busy ${((elu.active * 1000) / MESSAGES).toFixed(1)} µs per message (${values['writer-thread'] ? 'writer thread' : 'appends on the main connection'})`,
   )
 } finally {
   await store.close()

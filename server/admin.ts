@@ -55,7 +55,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   const file = join(config.dataDir, 'kefu.db')
   if (!existsSync(file)) fail(`no Kefu database at ${file}: start Kefu once (npm start), or set KEFU_DATA_DIR`)
   const keys = deriveKeys(loadServerSecret(config.dataDir, config.secret))
-  const store = createSqliteStore({ filename: file, sync: config.sqliteSync, writerThread: false })
+  const store = createSqliteStore({ filename: file, sync: config.sqliteSync })
   const now = Date.now()
   try {
     const existing = async (key: string) => (await store.getSite(siteKey(key))) ?? fail(`no site ${key}`)

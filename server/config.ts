@@ -66,7 +66,7 @@ export type Config = {
   consoleOrigins: string[]
   logLevel: LogLevel
   sqliteSync: SqliteSync
-  /** Commit appends on a writer thread (store/writer.ts) rather than on the event loop. */
+  /** Commit appends on a writer thread (store/writer.ts) rather than on the event loop (server/README.md). */
   sqliteWriterThread: boolean
   /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
   trustProxy: boolean
@@ -119,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     consoleOrigins: listEnv(env.KEFU_CONSOLE_ORIGINS),
     logLevel,
     sqliteSync: sync,
-    sqliteWriterThread: env.KEFU_SQLITE_WRITER_THREAD !== '0',
+    sqliteWriterThread: env.KEFU_SQLITE_WRITER_THREAD === '1',
     trustProxy: env.KEFU_TRUST_PROXY === '1',
     rateLimits: {
       loginPerMinPerIp: intEnv(env.KEFU_RATE_LOGIN, RATE_LIMITS.loginPerMinPerIp, 'KEFU_RATE_LOGIN'),

@@ -26,10 +26,10 @@ function freePort(): Promise<number> {
 }
 
 /** `node --import tsx server/main.ts` as one process, so SIGKILL hits the server itself. */
-async function start(port: number): Promise<ChildProcess> {
+async function start(port: number, dataDir: string, writerThread: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', KEFU_DATA_DIR: dir, KEFU_ADMIN_PASSWORD: 'kill9-admin', KEFU_LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', KEFU_DATA_DIR: dataDir, KEFU_SQLITE_WRITER_THREAD: writerThread, KEFU_ADMIN_PASSWORD: 'kill9-admin', KEFU_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)
@@ -49,11 +49,12 @@ async function start(port: number): Promise<ChildProcess> {
   throw new Error(`server did not start: ${output}`)
 }
 
-describe('durability', () => {
+describe.each(['0', '1'])('durability (KEFU_SQLITE_WRITER_THREAD=%s)', (writerThread) => {
   it('keeps every acked message across kill -9', async () => {
     const port = await freePort()
     const server = { url: `http://127.0.0.1:${port}` }
-    const first = await start(port)
+    const dataDir = join(dir, writerThread)
+    const first = await start(port, dataDir, writerThread)
     const { token } = await newVisitor(server)
     const { client } = await visitorSocket(server, token)
     const total = 400
@@ -72,7 +73,7 @@ describe('durability', () => {
     const ackedNow = new Map(acked)
     expect(ackedNow.size).toBeGreaterThanOrEqual(250)
 
-    const second = await start(port)
+    const second = await start(port, dataDir, writerThread)
     const convs = await api<{ conversations: { id: string; lastSeq: number }[] }>(server, '/api/visitor/conversations', { token })
     expect(convs.status).toBe(200)
     const conv = convs.body.conversations[0]!

@@ -11,8 +11,8 @@ import { startWriter } from './writer.ts'
 let dir: string
 let file: string
 let store: Store
-/** Appends commit on the writer thread (the default for files) or on the main connection. */
-let writerThread = true
+/** Appends commit on the main connection (the default) or on the writer thread. */
+let writerThread = false
 const NOW = 1_700_000_000_000
 
 beforeEach(async () => {
@@ -31,7 +31,7 @@ const visitorMsg = (conv: string, senderId: string, cid: string, text = 'hi') =>
 
 describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
   beforeAll(() => (writerThread = threaded))
-  afterAll(() => (writerThread = true))
+  afterAll(() => (writerThread = false))
 
   it('runs migrations once and records user_version', () => {
     const db = new Database(file)
@@ -255,7 +255,7 @@ describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
 describe('writer thread', () => {
   it('commits appends while the event loop is busy', async () => {
     await store.close()
-    store = createSqliteStore({ filename: file, commitSpacingMs: 100 })
+    store = createSqliteStore({ filename: file, commitSpacingMs: 100, writerThread: true })
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
     await store.append(visitorMsg(conversation.id, v.id, 'a')) // commits at once: no commit in the last 100 ms

@@ -30,7 +30,10 @@ export type SqliteStoreOptions = {
   checkpointEveryMs?: number
   /** Under load, group commits start at least this far apart (0: every event-loop turn). */
   commitSpacingMs?: number
-  /** Commit appends on a writer thread (default for files; ':memory:' has no file to share). */
+  /**
+   * Commit appends on a writer thread (a file only: ':memory:' cannot be shared). Off by default: it frees the
+   * event loop of the store's work but costs more CPU in all (server/README.md, "Where appends commit").
+   */
   writerThread?: boolean
 }
 
@@ -73,7 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   let local: Appender | null = null
   const localAppender = (): Appender => (local ??= createAppender(db, { ...appenderOptions, held: () => txDepth > 0 }))
   let writer: Writer | null = null
-  if (inFile && options.writerThread !== false) {
+  if (inFile && options.writerThread) {
     writer = startWriter({ filename: options.filename, settings, appender: appenderOptions }, () => (writer = null))
   }
   // File databases checkpoint on a worker thread so no fsync ever runs on the event loop.
