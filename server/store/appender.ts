@@ -108,11 +108,8 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
   let queue: Pending[] = []
   let scheduled = false
   const runBatch = db.transaction((batch: Pending[]) => batch.map((p) => appendOne(p.input)))
-  // The group commit never sleeps in SQLite's busy handler (which blocks its thread 1-100 ms per try):
-  // while another connection holds the write lock, it tries again 1 ms later and the event loop goes on;
-  // past the busy timeout it fails as any write would.
-  // (A prepared PRAGMA statement would not do: SQLite applies busy_timeout when the pragma is compiled.)
-  const busyWait = (ms: number) => db.pragma(`busy_timeout = ${ms}`)
+  // While another connection holds the write lock, the batch goes back to the queue and is tried again 1 ms
+  // later, and the event loop goes on; past the busy timeout it fails as any write would.
   let busySince: number | null = null
   let lastCommitAt = -Infinity
   const flush = (): void => {
@@ -123,9 +120,8 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     queue = queue.length <= options.batchMax ? [] : queue.slice(options.batchMax)
     let results: ReturnType<typeof runBatch>
     lastCommitAt = performance.now()
-    busyWait(0)
     try {
-      results = runBatch.immediate(batch)
+      results = withoutBusyWait(db, options.busyTimeoutMs, () => runBatch.immediate(batch))
     } catch (error) {
       const now = Date.now()
       if (isBusy(error) && now - (busySince ??= now) < options.busyTimeoutMs) {
@@ -136,8 +132,6 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
       for (const p of batch) p.reject(error)
       if (queue.length > 0) schedule()
       return
-    } finally {
-      busyWait(options.busyTimeoutMs)
     }
     busySince = null
     results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
@@ -162,6 +156,21 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     drain() {
       while (queue.length > 0 && db.open && !options.held?.()) flush()
     },
+  }
+}
+
+/**
+ * Runs a write without SQLite's busy handler, which sleeps its thread 1-100 ms per try (on the event loop, a
+ * stall of everything): while another connection holds the write lock, `fn` throws SQLITE_BUSY at once, with
+ * nothing written, and the caller tries again later. (A prepared PRAGMA statement would not do: SQLite
+ * applies busy_timeout when the pragma is compiled.)
+ */
+export function withoutBusyWait<T>(db: Database.Database, busyTimeoutMs: number, fn: () => T): T {
+  db.pragma('busy_timeout = 0')
+  try {
+    return fn()
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`)
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
-import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, type Appender } from './appender.ts'
+import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, withoutBusyWait, type Appender } from './appender.ts'
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { startWriter, type Writer } from './writer.ts'
 import { migrate } from './migrations.ts'
@@ -37,8 +37,6 @@ export type SqliteStoreOptions = {
   writerThread?: boolean
 }
 
-export { ACTIVITY_STEP_MS } from './sql.ts'
-
 type SiteRow = { key: string; name: string; color: string; greeting: string | null; allowed_origins: string; secret_enc: string; created_at: number }
 type AgentRow = { id: string; email: string; name: string; role: 'admin' | 'agent'; password_hash: string; created_at: number }
 type VisitorRow = { id: string; site_key: string; user_id: string | null; name: string | null; email: string | null; attributes: string; token_version: number; created_at: number }
@@ -56,7 +54,7 @@ const toVisitor = (r: VisitorRow): VisitorRecord => ({
   id: r.id, site: r.site_key, userId: r.user_id, name: r.name, email: r.email,
   attributes: JSON.parse(r.attributes) as Attributes, tokenVersion: r.token_version, createdAt: r.created_at,
 })
-/** The embedded SQLite store: one module owns the database (WAL, prepared statements, group commit). */
+/** The embedded SQLite store: reads and writes on one connection, appends by store/appender.ts (here or on the writer thread). */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
   const settings: ConnectionSettings = {
     sync: options.sync ?? 'NORMAL', cacheKiB: SERVER_LIMITS.sqliteCacheKiB, busyTimeoutMs: SERVER_LIMITS.sqliteBusyTimeoutMs,
@@ -181,22 +179,17 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return found
   }
 
-  // Writes on this connection never sleep in SQLite's busy handler, which would stall the event loop while
-  // the writer thread (or the checkpointer's RESTART) holds the write lock: a write refused with nothing
-  // written tries again BUSY_RETRY_MS later, for up to the busy timeout. Inside transaction() this
-  // connection holds the lock already.
-  const busyWait = (ms: number) => db.pragma(`busy_timeout = ${ms}`)
+  // Writes on this connection never sleep in SQLite's busy handler: while another connection (the writer
+  // thread, the checkpointer's RESTART, an admin command) holds the write lock, a write tries again
+  // BUSY_RETRY_MS later, for up to the busy timeout. Inside transaction() this connection holds the lock.
   const write = async <T>(fn: () => T): Promise<T> => {
     if (txDepth > 0) return fn()
     const since = Date.now()
     for (;;) {
-      busyWait(0)
       try {
-        return fn()
+        return withoutBusyWait(db, settings.busyTimeoutMs, fn)
       } catch (error) {
         if (!isBusy(error) || Date.now() - since >= settings.busyTimeoutMs) throw error
-      } finally {
-        busyWait(settings.busyTimeoutMs)
       }
       await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS))
     }

@@ -79,6 +79,7 @@ export function startWriter(data: WriterData, onExit: (error: Error) => void): W
     if (!closing) onExit(error)
   })
   const post = (): void => {
+    if (outbox.length === 0) return // close() sent them already
     worker.postMessage(outbox)
     outbox = []
   }
@@ -99,7 +100,7 @@ export function startWriter(data: WriterData, onExit: (error: Error) => void): W
       closing ??= new Promise<void>((resolve) => {
         if (exited) return resolve()
         closed = resolve
-        if (outbox.length > 0) post()
+        post()
         worker.ref()
         worker.postMessage('close')
       })
