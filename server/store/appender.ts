@@ -38,8 +38,8 @@ type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject:
 /**
  * Appends on one connection, committed in groups: appends queue up and commit together once per
  * event-loop turn (at most every `commitSpacingMs`); each promise resolves only after its batch's COMMIT
- * returned, so callers ack durable messages only. Runs on the writer thread, or on the main connection
- * where there is no writer thread (':memory:').
+ * returned, so callers ack durable messages only. Runs on the main connection (the default) or on the
+ * writer thread (store/writer.ts).
  */
 export function createAppender(db: Database.Database, options: AppenderOptions): Appender {
   const q = {
@@ -53,12 +53,9 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
        ON CONFLICT (cid, sender_id) DO NOTHING`,
     ),
   }
-  const findConv = (id: string): Conversation | null => {
-    const row = q.convById.get(id)
-    return row ? toConv(row) : null
-  }
-  const targetOf = (input: AppendInput): Conversation | null => {
-    const row = input.conv === null ? q.openConvOf.get(input.senderId) : q.convById.get(input.conv)
+  /** The conversation `conv`, or the open conversation of `senderId` when `conv` is null. */
+  const conversationOf = (conv: string | null, senderId: string): Conversation | null => {
+    const row = conv === null ? q.openConvOf.get(senderId) : q.convById.get(conv)
     return row ? toConv(row) : null
   }
   /** Why the message may not go into `conversation` (AppendInput's conditions), or null. */
@@ -70,7 +67,7 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     return null
   }
   const resent = (row: MessageRow): AppendResult => {
-    const conversation = findConv(row.conv_id)
+    const conversation = conversationOf(row.conv_id, row.sender_id)
     if (!conversation) throw new NotFoundError(`conversation ${row.conv_id}`)
     return { message: toMessage(row), duplicate: true, conversation }
   }
@@ -78,12 +75,13 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
   /**
    * One append inside the batch transaction: one read (the conversation, whose last seq comes from the
    * messages' index) and one insert; the conversation row is written only to move `updated_at`. Expected
-   * failures (unknown conversation, a condition of the input not met) return before any write, so no per-item savepoint is
-   * needed; anything unexpected throws and aborts the whole batch. A resend of a stored message (same sender
-   * and cid, wherever it was stored) returns that message, whatever else has changed since.
+   * failures (no such conversation, a condition of the input not met) return before any write, so no
+   * per-item savepoint is needed; anything unexpected throws and aborts the whole batch. A resend of a
+   * stored message (same sender and cid, wherever it was stored) returns that message, whatever else has
+   * changed since.
    */
   const appendOne = (input: AppendInput): { ok: true; value: AppendResult } | { ok: false; error: Error } => {
-    const conversation = targetOf(input)
+    const conversation = conversationOf(input.conv, input.senderId)
     const refused = refusal(input, conversation)
     if (refused || !conversation) {
       const existing = q.msgBySenderCid.get(input.senderId, input.cid)

@@ -6,7 +6,8 @@ import type { ConnectionSettings } from './sql.ts'
 import { ConflictError, NotFoundError, type AppendInput, type AppendResult } from './store.ts'
 
 /**
- * Appends committed on a worker thread with its own connection (store/writer-thread.ts). SQLite's part of
+ * Appends committed on a worker thread with its own connection (store/writer-thread.ts), when
+ * `KEFU_SQLITE_WRITER_THREAD=1` (server/README.md, "Where appends commit"). SQLite's part of
  * an append (the reads, the insert, the WAL write of each commit) was about a third of the event loop's
  * time at 5,000 messages/s, and a loop that busy queues every burst (bench/RESULTS.md). Appends made in
  * one event-loop turn go over in one message; the thread sends back the results of each commit together.

@@ -206,23 +206,24 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
     c.sendLimiter ??= createRateLimiter(deps.config.rateLimits.sendsPerMinPerSocket)
     if (!c.sendLimiter.take('send', now)) throw new FrameError(ErrorCode.RateLimited, 'sending too fast; slow down')
   }
-  const message = me.role === 'visitor'
+  const input = me.role === 'visitor'
     ? { sender: 'visitor' as const, senderId: me.visitor.id, senderName: me.visitor.name, cid: frame.cid, text: frame.text, ts: now }
     : { sender: 'agent' as const, senderId: me.agent.id, senderName: me.agent.name, cid: frame.cid, text: frame.text, ts: now }
-  // The common case reads nothing on this thread: a visitor writing into their open conversation, an agent into a
-  // conversation of their sites that a person holds. The store checks that in the commit (on the writer thread,
-  // store/writer.ts); when it does not hold (nothing is written then), the long way below sorts it out.
-  const fast = me.role === 'visitor'
-    ? frame.conv === undefined ? store.append({ ...message, conv: null }) : null
-    : frame.conv !== undefined ? store.append({ ...message, conv: frame.conv, ifSiteIn: me.sites, ifHolderNot: 'bot' }) : null
-  const result = (await fast?.catch(notStored)) ?? (await appendTheLongWay(c, me, frame, message, now))
-  const stored = result.message
-  send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: stored.conv, msgId: stored.id, seq: stored.seq, ts: stored.ts })
+  // The common sends read nothing first: a visitor writing into their open conversation, an agent replying in a
+  // conversation of their sites that no bot holds. The store checks that inside the commit; where it does not
+  // hold, nothing is written and the long way below sorts it out.
+  const direct =
+    me.role === 'visitor' && frame.conv === undefined ? store.append({ ...input, conv: null })
+    : me.role === 'agent' && frame.conv !== undefined ? store.append({ ...input, conv: frame.conv, ifSiteIn: me.sites, ifHolderNot: 'bot' })
+    : null
+  const result = (await direct?.catch(notStored)) ?? (await appendTheLongWay(c, me, frame, input, now))
+  const { message } = result
+  send(c, { type: 'ack', id: frame.id, cid: frame.cid, conv: message.conv, msgId: message.id, seq: message.seq, ts: message.ts })
   metrics.ackLatency.observe((performance.now() - received) / 1000)
   if (result.duplicate) return
   metrics.messagesStored.inc()
-  broadcastMessage(deps, stored, result.conversation, c.ws)
-  if (me.role === 'visitor') deps.bot?.onVisitorMessage(stored, result.conversation)
+  broadcastMessage(deps, message, result.conversation, c.ws)
+  if (me.role === 'visitor') deps.bot?.onVisitorMessage(message, result.conversation)
 }
 
 /** A refused append (no such conversation, a condition not met) stored nothing: null, to try the long way. */
@@ -233,7 +234,7 @@ const notStored = (error: unknown): null => {
 
 /** Finds (or opens, or reopens, or takes over) the conversation a send goes to, then appends to it. */
 async function appendTheLongWay(
-  c: Conn, me: Identity, frame: ClientFrameOf<'send'>, message: Omit<AppendInput, 'conv'>, now: number,
+  c: Conn, me: Identity, frame: ClientFrameOf<'send'>, input: Omit<AppendInput, 'conv'>, now: number,
 ): Promise<AppendResult> {
   const { deps } = c
   const { store } = deps
@@ -266,7 +267,7 @@ async function appendTheLongWay(
     conversation = taken.conversation
     if (taken.changed) broadcastConversation(deps, conversation)
   }
-  return store.append({ ...message, conv: conversation.id })
+  return store.append({ ...input, conv: conversation.id })
 }
 
 async function onRate(c: Conn, me: Identity, frame: ClientFrameOf<'rate'>): Promise<void> {
