@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { Conversation, Message } from '../../protocol/index.ts'
-import { ACTIVITY_STEP_MS, CONV_SELECT, newMessageId, preview, toConv, toMessage, type ConvRow, type MessageRow } from './sql.ts'
+import { ACTIVITY_STEP_MS, newMessageId, prepareLookups, preview, toConvOrNull, toMessage, type MessageRow } from './sql.ts'
 import { ConflictError, NotFoundError, type AppendInput, type AppendResult } from './store.ts'
 
 /** How soon a write refused by a busy write lock tries again. */
@@ -43,9 +43,7 @@ type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject:
  */
 export function createAppender(db: Database.Database, options: AppenderOptions): Appender {
   const q = {
-    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
-    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
-    msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
+    ...prepareLookups(db),
     touchConv: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     // A resend (same sender and cid) inserts nothing: `changes` is 0 and the stored message is looked up.
     insertMessage: db.prepare(
@@ -54,10 +52,8 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     ),
   }
   /** The conversation `conv`, or the open conversation of `senderId` when `conv` is null. */
-  const conversationOf = (conv: string | null, senderId: string): Conversation | null => {
-    const row = conv === null ? q.openConvOf.get(senderId) : q.convById.get(conv)
-    return row ? toConv(row) : null
-  }
+  const conversationOf = (conv: string | null, senderId: string): Conversation | null =>
+    toConvOrNull(conv === null ? q.openConvOf.get(senderId) : q.convById.get(conv))
   /** Why the message may not go into `conversation` (AppendInput's conditions), or null. */
   const refusal = (input: AppendInput, conversation: Conversation | null): Error | null => {
     if (!conversation) return new NotFoundError(input.conv === null ? `no open conversation of ${input.senderId}` : `conversation ${input.conv}`)

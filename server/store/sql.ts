@@ -95,3 +95,13 @@ export const LAST_SEQ = `coalesce(${lastSeqOf('conversations.id')}, 0)`
  * `updated_at` are in order to within this step; the console orders by the last message's own time.
  */
 export const ACTIVITY_STEP_MS = 10_000
+
+/** The lookups both the store (store/sqlite.ts) and the appender (store/appender.ts) make, prepared on `db`. */
+export function prepareLookups(db: Database.Database) {
+  return {
+    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
+    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
+    msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
+  }
+}
+export const toConvOrNull = (row: ConvRow | undefined): Conversation | null => (row ? toConv(row) : null)

@@ -6,7 +6,7 @@ import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, withoutBusyWa
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { startWriter, type Writer } from './writer.ts'
 import { migrate } from './migrations.ts'
-import { CONV_SELECT, LAST_SEQ, configure, newId, toConv, toMessage, type ConnectionSettings, type ConvRow, type MessageRow } from './sql.ts'
+import { CONV_SELECT, LAST_SEQ, configure, newId, prepareLookups, toConv, toConvOrNull, toMessage, type ConnectionSettings, type ConvRow, type MessageRow } from './sql.ts'
 import {
   ConflictError,
   NotFoundError,
@@ -89,6 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const q = {
+    ...prepareLookups(db),
     siteByKey: db.prepare<[string], SiteRow>('SELECT * FROM sites WHERE key = ?'),
     insertSite: db.prepare('INSERT INTO sites (key, name, color, greeting, allowed_origins, secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     setSiteOrigins: db.prepare('UPDATE sites SET allowed_origins = ? WHERE key = ?'),
@@ -114,8 +115,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ),
     bumpVersion: db.prepare('UPDATE visitors SET token_version = token_version + 1 WHERE id = ?'),
     setAttributes: db.prepare('UPDATE visitors SET attributes = ? WHERE id = ?'),
-    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
-    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
     insertConvIfNone: db.prepare(
       `INSERT INTO conversations (id, site_key, visitor_id, status, holder, created_at, updated_at)
        VALUES (?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -152,7 +151,6 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     turnsOf: db.prepare<[string], { data: string }>('SELECT data FROM bot_turns WHERE conv_id = ? ORDER BY seq'),
     moveConvs: db.prepare('UPDATE conversations SET visitor_id = ? WHERE visitor_id = ?'),
     convIdsOf: db.prepare<[string], { id: string }>('SELECT id FROM conversations WHERE visitor_id = ?'),
-    msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
     msgsAfter: db.prepare<[string, number, number, number], MessageRow>(
       'SELECT * FROM messages WHERE conv_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?',
     ),
@@ -164,15 +162,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ping: db.prepare('SELECT 1'),
   }
 
-  const openConv = (visitorId: string): Conversation | null => {
-    const row = q.openConvOf.get(visitorId)
-    return row ? toConv(row) : null
-  }
+  const openConv = (visitorId: string): Conversation | null => toConvOrNull(q.openConvOf.get(visitorId))
 
-  const findConv = (id: string): Conversation | null => {
-    const row = q.convById.get(id)
-    return row ? toConv(row) : null
-  }
+  const findConv = (id: string): Conversation | null => toConvOrNull(q.convById.get(id))
   const conv = (id: string): Conversation => {
     const found = findConv(id)
     if (!found) throw new NotFoundError(`conversation ${id}`)
