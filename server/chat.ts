@@ -18,7 +18,7 @@ import { room, type HubSocket } from './ws/hub.ts'
  * Domain operations shared by REST and WebSocket handlers. Visitor sockets sit in their visitor's room
  * (not one room per conversation), so conversations moved by an identify merge reach the right sockets.
  */
-export const roomsOf = (conv: Conversation): string[] => [room.visitor(conv.visitorId), room.site(conv.site)]
+export const roomsOf = (conv: Pick<Conversation, 'visitorId' | 'site'>): string[] => [room.visitor(conv.visitorId), room.site(conv.site)]
 
 /** Who asks for a conversation: a visitor (their own only) or an agent (their sites' only). */
 export type Viewer = { role: 'visitor'; visitorId: string } | { role: 'agent'; sites: readonly string[] }
@@ -50,7 +50,7 @@ export function broadcastConversation(deps: Deps, conversation: Conversation): v
  * carries the id, seq and time, and it has the text, so a copy would be a third of the message's bytes for
  * nothing. The sender's other tabs and devices get it.
  */
-export function broadcastMessage(deps: Deps, message: Message, conversation: Conversation, from?: HubSocket): void {
+export function broadcastMessage(deps: Deps, message: Message, conversation: Pick<Conversation, 'visitorId' | 'site'>, from?: HubSocket): void {
   deps.hub.broadcast(roomsOf(conversation), { type: 'message', message }, { except: from })
 }
 

@@ -22,7 +22,7 @@ export type Bot = {
   /** Who holds a new (or visitor-reopened) conversation of this site: the bot when the site has a script. */
   holderFor(site: string): Holder
   /** After a visitor message is committed and broadcast: the bot's turn, queued per conversation. Never throws. */
-  onVisitorMessage(message: Message, conversation: Conversation): void
+  onVisitorMessage(message: Message, conversation: Pick<Conversation, 'id' | 'holder'>): void
   /** Resolves when every queued turn is done (tests, shutdown). */
   idle(): Promise<void>
 }

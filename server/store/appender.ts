@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
-import type { Conversation, Message } from '../../protocol/index.ts'
-import { ACTIVITY_STEP_MS, newMessageId, prepareLookups, preview, toConvOrNull, toMessage, type MessageRow } from './sql.ts'
-import { ConflictError, NotFoundError, type AppendInput, type AppendResult } from './store.ts'
+import type { Message } from '../../protocol/index.ts'
+import { ACTIVITY_STEP_MS, newMessageId, prepareLookups, toConvRefOrNull, toMessage, type MessageRow } from './sql.ts'
+import { ConflictError, NotFoundError, type AppendInput, type AppendResult, type ConversationRef } from './store.ts'
 
 /** How soon a write refused by a busy write lock tries again. */
 export const BUSY_RETRY_MS = 1
@@ -52,10 +52,10 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
     ),
   }
   /** The conversation `conv`, or the open conversation of `senderId` when `conv` is null. */
-  const conversationOf = (conv: string | null, senderId: string): Conversation | null =>
-    toConvOrNull(conv === null ? q.openConvOf.get(senderId) : q.convById.get(conv))
+  const conversationOf = (conv: string | null, senderId: string): ConversationRef | null =>
+    toConvRefOrNull(conv === null ? q.openConvRefOf.get(senderId) : q.convRefById.get(conv))
   /** Why the message may not go into `conversation` (AppendInput's conditions), or null. */
-  const refusal = (input: AppendInput, conversation: Conversation | null): Error | null => {
+  const refusal = (input: AppendInput, conversation: ConversationRef | null): Error | null => {
     if (!conversation) return new NotFoundError(input.conv === null ? `no open conversation of ${input.senderId}` : `conversation ${input.conv}`)
     if (input.ifHolder !== undefined && conversation.holder !== input.ifHolder) return new ConflictError(`conversation is not held by ${input.ifHolder}`)
     if (input.ifHolderNot !== undefined && conversation.holder === input.ifHolderNot) return new ConflictError(`conversation is held by ${input.ifHolderNot}`)
@@ -95,7 +95,6 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
       conversation.updatedAt = input.ts
     }
     conversation.lastSeq = message.seq
-    conversation.lastMessage = { text: preview(input.text), sender: input.sender, ts: input.ts }
     return { ok: true, value: { message, duplicate: false, conversation } }
   }
 

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { Conversation, ConversationStatus, Holder, Message, Sender } from '../../protocol/index.ts'
 import type { SqliteSync } from '../config.ts'
+import type { ConversationRef } from './store.ts'
 
 /**
  * The rows, SQL and ids shared by the main connection (store/sqlite.ts) and the writer thread
@@ -72,8 +73,6 @@ export const toMessage = (r: MessageRow): Message => ({
 
 /** Characters of the last message shown in the agents' list. */
 const LAST_TEXT_MAX = 200
-/** The first LAST_TEXT_MAX characters (code points, as SQLite's substr counts them). */
-export const preview = (text: string): string => (text.length <= LAST_TEXT_MAX ? text : Array.from(text).slice(0, LAST_TEXT_MAX).join(''))
 /**
  * A conversation as read: its row, its visitor's name, and its last message (seq, preview, sender, time)
  * looked up in the messages' `(conv_id, seq)` index. So an append leaves the conversation row alone (but
@@ -96,11 +95,21 @@ export const LAST_SEQ = `coalesce(${lastSeqOf('conversations.id')}, 0)`
  */
 export const ACTIVITY_STEP_MS = 10_000
 
+/** A conversation as an append reads it (ConversationRef): its row and its last seq, one index seek. */
+const CONV_REF_SELECT = `SELECT c.id, c.site_key, c.visitor_id, c.status, c.holder, c.updated_at, coalesce(${lastSeqOf('c.id')}, 0) FROM conversations c`
+export type ConvRefRow = [id: string, site_key: string, visitor_id: string, status: ConversationStatus, holder: Holder, updated_at: number, last_seq: number]
+export const toConvRefOrNull = (r: ConvRefRow | undefined): ConversationRef | null =>
+  r ? { id: r[0], site: r[1], visitorId: r[2], status: r[3], holder: r[4], updatedAt: r[5], lastSeq: r[6] } : null
+
+const BY_ID = 'WHERE c.id = ?'
+const OPEN_OF_VISITOR = "WHERE c.visitor_id = ? AND c.status = 'open'"
 /** The lookups both the store (store/sqlite.ts) and the appender (store/appender.ts) make, prepared on `db`. */
 export function prepareLookups(db: Database.Database) {
   return {
-    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.id = ?`).raw(),
-    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} WHERE c.visitor_id = ? AND c.status = 'open'`).raw(),
+    convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} ${BY_ID}`).raw(),
+    openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} ${OPEN_OF_VISITOR}`).raw(),
+    convRefById: db.prepare<[string], ConvRefRow>(`${CONV_REF_SELECT} ${BY_ID}`).raw(),
+    openConvRefOf: db.prepare<[string], ConvRefRow>(`${CONV_REF_SELECT} ${OPEN_OF_VISITOR}`).raw(),
     msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
   }
 }

@@ -67,8 +67,15 @@ export type ConversationPatch = {
 /** Per variant of a site's bot (one experiment, or all conversations when `experiment` is null). */
 export type VariantStats = { variant: string; conversations: number; resolvedByBot: number; handoffs: number; ratings: number; avgRating: number | null }
 
+/**
+ * What an append reads of its conversation: enough to route the message (visitor, site) and to check the
+ * append's conditions, with the seq of its last message. Not the whole Conversation: the visitor's name
+ * and the last message's preview cost the append two more lookups per message (bench/RESULTS.md, item 24).
+ */
+export type ConversationRef = Pick<Conversation, 'id' | 'site' | 'visitorId' | 'status' | 'holder' | 'lastSeq' | 'updatedAt'>
+
 /** `duplicate`: the (sender, cid) pair was stored before; `message` is the original. */
-export type AppendResult = { message: Message; duplicate: boolean; conversation: Conversation }
+export type AppendResult = { message: Message; duplicate: boolean; conversation: ConversationRef }
 
 export type MergeResult = {
   visitor: VisitorRecord
