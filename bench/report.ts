@@ -96,7 +96,7 @@ export function report(r: BenchResult): string[] {
     lines.push('', `${t.kind} throughput steps:`)
     for (const s of t.throughput?.steps ?? []) {
       lines.push(
-        `  ${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.server.loopP99)}; generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} % — ${s.pass ? 'pass' : s.why}`,
+        `  ${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`,
       )
     }
   }

@@ -61,7 +61,21 @@ export type FanoutResult = {
  * Share of wall time in which some task on the machine waited for a CPU (Linux PSI, /proc/pressure/cpu):
  * how much other load (the generator, other jobs on this shared machine) competed with the server.
  */
-export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null }
+/**
+ * `cpuSteal`: share of the machine's CPU time taken by the hypervisor for other guests (/proc/stat), the one
+ * source of stalls that shows neither in the server's loop nor in CPU pressure.
+ */
+export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null; cpuSteal: number | null }
+
+/** Steal and total jiffies of all CPUs so far (/proc/stat: user nice system idle iowait irq softirq steal). */
+function cpuJiffies(): { steal: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number)
+    return fields.length === 8 ? { steal: fields[7]!, total: sum(fields) } : null
+  } catch {
+    return null
+  }
+}
 
 function cpuStallUs(): number | null {
   try {
@@ -261,16 +275,19 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     const step = async (rate: number, durationMs: number, recordIds: boolean, expectClose = false) => {
       await server.loop()
       const stall0 = cpuStallUs()
+      const jiffies0 = cpuJiffies()
       const t0 = performance.now()
       const results = await each((w) => w.call<LoadResult>({ type: 'load', group: 'main', rate: rate / W, durationMs, agentShare: params.agentShare, drainMs: params.drainMs, recordIds, expectClose }))
-      const probe = expectClose ? { cpuMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN } : await server.loop()
+      const probe = expectClose ? { cpuMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN } : await server.loop()
       const stall1 = cpuStallUs()
+      const jiffies1 = cpuJiffies()
       const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)
+      const cpuSteal = jiffies0 && jiffies1 && jiffies1.total > jiffies0.total ? (jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total) : null
       const merged = mergeLoad(results, rate)
-      return { ...merged, server: probe, cpuPressure, ...verdict(merged, params.throughput.p99Ms) }
+      return { ...merged, server: probe, cpuPressure, cpuSteal, ...verdict(merged, params.throughput.p99Ms) }
     }
     const describe = (s: StepResult) =>
-      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg), loop p99 ${s.server.loopP99.toFixed(1)} ms; generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%${s.pass ? '' : ` — ${s.why}`}`
+      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg), loop p99 ${s.server.loopP99.toFixed(1)} max ${s.server.loopMax.toFixed(1)} ms, GC max ${s.server.gcMaxMs.toFixed(1)} ms (${s.server.majorGcs} major); generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%, steal ${s.cpuSteal === null ? '?' : (s.cpuSteal * 100).toFixed(1)}%${s.pass ? '' : ` — ${s.why}`}`
     if (options.profileDir) await server.profile(null)
     // 3. Throughput first, on a server no saturated phase has left a backlog or a long WAL behind: rising
     // rates until p99 passes the limit (or something is lost) twice in a row.

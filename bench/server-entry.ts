@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 
 /**
@@ -12,7 +12,8 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string } | { type: 'profile'; path: string | null }
 /** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
 export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
-export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number }
+/** `gc*`: V8's pauses since the last probe (all kinds; `majorGcs` counts the mark-compacts), to tell a stall of the loop that was GC from one that was not. */
+export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number; majorGcs: number }
 
 /** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
 const LOOP_RESOLUTION_MS = 5
@@ -21,6 +22,14 @@ const target = process.argv[2]
 const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 loop.enable()
 let cpu = process.cpuUsage()
+const gcs = { ms: 0, maxMs: 0, major: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcs.ms += entry.duration
+    gcs.maxMs = Math.max(gcs.maxMs, entry.duration)
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++
+  }
+}).observe({ entryTypes: ['gc'] })
 
 const inspector = new Session()
 inspector.connect()
@@ -46,8 +55,12 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
     process.send!({ id: msg.id, result: writeHeapSnapshot(msg.probe.path) })
   } else {
     const used = process.cpuUsage(cpu)
-    const result: LoopProbe = { cpuMs: (used.user + used.system) / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 }
+    const result: LoopProbe = {
+      cpuMs: (used.user + used.system) / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6,
+      gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major,
+    }
     loop.reset()
+    Object.assign(gcs, { ms: 0, maxMs: 0, major: 0 })
     cpu = process.cpuUsage()
     process.send!({ id: msg.id, result })
   }
