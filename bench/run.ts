@@ -27,10 +27,12 @@ export type BenchResult = {
 }
 
 /**
- * The servers' GC flags default to what `npm start` runs with (server/README.md, Decisions), read from its
- * script so the two cannot drift apart; both targets get the same.
+ * The servers' node flags are what `npm start` runs with (server/README.md, Decisions), read from its script
+ * so the two cannot drift apart; both targets get the same. `--semi-space` and `--heap-growing` change two of
+ * them, `--node-flags` adds more (experiments).
  */
 const startScript = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+const startFlags = startScript.split(/\s+/).filter((t) => t.startsWith('--') && t !== '--import')
 const startFlag = (name: string): string => new RegExp(`--${name}=(\\d+)`).exec(startScript)?.[1] ?? '0'
 
 const { values } = parseArgs({
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'semi-space': { type: 'string', default: startFlag('max-semi-space-size') },
     'heap-growing': { type: 'string', default: startFlag('heap-growing-percent') },
+    'node-flags': { type: 'string', default: '' },
     profile: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'boolean', default: false },
     'idle-only': { type: 'boolean', default: false },
@@ -53,8 +56,10 @@ const out = resolve(values.out ?? resolve(ROOT, 'bench/results', `${mode}-${stam
 const semiSpace = Number(values['semi-space'])
 const heapGrowing = Number(values['heap-growing'])
 const nodeFlags = [
+  ...startFlags.filter((f) => !/^--(max-semi-space-size|heap-growing-percent)=/.test(f)),
   ...(semiSpace > 0 ? [`--max-semi-space-size=${semiSpace}`] : []),
   ...(heapGrowing > 0 ? [`--heap-growing-percent=${heapGrowing}`] : []),
+  ...values['node-flags'].split(/\s+/).filter(Boolean),
 ]
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 const argv = process.argv.slice(2)
