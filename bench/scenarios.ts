@@ -65,7 +65,15 @@ export type FanoutResult = {
  * `cpuSteal`: share of the machine's CPU time taken by the hypervisor for other guests (/proc/stat), the one
  * source of stalls that shows neither in the server's loop nor in CPU pressure.
  */
-export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null; cpuSteal: number | null }
+export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null; cpuSteal: number | null; rerun?: boolean }
+
+/**
+ * A throughput step that fails while the hypervisor takes more than this share of the CPUs is discarded
+ * and run again, at most STEAL_RERUNS times per rate: what failed was the host (a full run here once had
+ * 30-36 % stolen for a minute). It stays in the JSON and the report, marked.
+ */
+const STEAL_MAX = 0.05
+const STEAL_RERUNS = 2
 
 /** Steal and total jiffies of all CPUs so far (/proc/stat: user nice system idle iowait irq softirq steal). */
 function cpuJiffies(): { steal: number; total: number } | null {
@@ -293,12 +301,17 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     // rates until p99 passes the limit (or something is lost) twice in a row.
     const steps: StepResult[] = []
     for (const rate of params.throughput.rates) {
-      if (steps.length > 0) await sleep(params.settleMs)
-      const { ids: _ids, ...s } = await step(rate, params.throughput.stepMs, false)
-      steps.push(s)
-      log(`${kind}: throughput ${describe(s)}`)
+      for (let reruns = 0; ; reruns++) {
+        if (steps.length > 0) await sleep(params.settleMs)
+        const { ids: _ids, ...s } = await step(rate, params.throughput.stepMs, false)
+        const rerun = !s.pass && (s.cpuSteal ?? 0) > STEAL_MAX && reruns < STEAL_RERUNS
+        steps.push(rerun ? { ...s, rerun, why: `${s.why}, with ${(s.cpuSteal! * 100).toFixed(0)} % of the CPUs stolen by the hypervisor: run again` } : s)
+        log(`${kind}: throughput ${describe(steps.at(-1)!)}`)
+        if (!rerun) break
+      }
       // One failing step may be a blip of this shared machine; two in a row end the search.
-      if (!s.pass && steps.length > 1 && !steps[steps.length - 2]!.pass) break
+      const counted = steps.filter((s) => !s.rerun)
+      if (counted.length > 1 && !counted.at(-1)!.pass && !counted.at(-2)!.pass) break
     }
     const passing = steps.filter((s) => s.pass)
     const throughput = { visitors: params.latency.visitors, steps, maxRate: passing.length ? Math.max(...passing.map((s) => s.rate)) : null }
