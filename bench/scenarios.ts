@@ -58,12 +58,10 @@ export type FanoutResult = {
 }
 
 /**
- * Share of wall time in which some task on the machine waited for a CPU (Linux PSI, /proc/pressure/cpu):
- * how much other load (the generator, other jobs on this shared machine) competed with the server.
- */
-/**
- * `cpuSteal`: share of the machine's CPU time taken by the hypervisor for other guests (/proc/stat), the one
- * source of stalls that shows neither in the server's loop nor in CPU pressure.
+ * `cpuPressure`: share of wall time in which some task on the machine waited for a CPU (Linux PSI,
+ * /proc/pressure/cpu): how much other load (the generator, other jobs on this shared machine) competed with
+ * the server. `cpuSteal`: share of the machine's CPU time taken by the hypervisor for other guests
+ * (/proc/stat), the one source of stalls that shows neither in the server's loop nor in CPU pressure.
  */
 export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null; cpuSteal: number | null; rerun?: boolean }
 
