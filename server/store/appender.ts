@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { Message } from '../../protocol/index.ts'
-import { ACTIVITY_STEP_MS, newMessageId, prepareLookups, toConvRefOrNull, toMessage, type MessageRow } from './sql.ts'
+import { ACTIVITY_STEP_MS, newMessageId, prepareAppendLookups, toConvRefOrNull, toMessage, type MessageRow } from './sql.ts'
 import { ConflictError, NotFoundError, type AppendInput, type AppendResult, type ConversationRef } from './store.ts'
 
 /** How soon a write refused by a busy write lock tries again. */
@@ -43,7 +43,7 @@ type Pending = { input: AppendInput; resolve: (r: AppendResult) => void; reject:
  */
 export function createAppender(db: Database.Database, options: AppenderOptions): Appender {
   const q = {
-    ...prepareLookups(db),
+    ...prepareAppendLookups(db),
     touchConv: db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     // A resend (same sender and cid) inserts nothing: `changes` is 0 and the stored message is looked up.
     insertMessage: db.prepare(

@@ -103,14 +103,22 @@ export const toConvRefOrNull = (r: ConvRefRow | undefined): ConversationRef | nu
 
 const BY_ID = 'WHERE c.id = ?'
 const OPEN_OF_VISITOR = "WHERE c.visitor_id = ? AND c.status = 'open'"
-/** The lookups both the store (store/sqlite.ts) and the appender (store/appender.ts) make, prepared on `db`. */
+/** A stored message by its idempotency key (sender, cid). */
+const MSG_BY_SENDER_CID = 'SELECT * FROM messages WHERE sender_id = ? AND cid = ?'
+/** The store's lookups (store/sqlite.ts): whole conversations, prepared on `db`. */
 export function prepareLookups(db: Database.Database) {
   return {
     convById: db.prepare<[string], ConvRow>(`${CONV_SELECT} ${BY_ID}`).raw(),
     openConvOf: db.prepare<[string], ConvRow>(`${CONV_SELECT} ${OPEN_OF_VISITOR}`).raw(),
+    msgBySenderCid: db.prepare<[string, string], MessageRow>(MSG_BY_SENDER_CID),
+  }
+}
+/** The appender's lookups (store/appender.ts): the same by the same keys, as an append reads them (ConversationRef). */
+export function prepareAppendLookups(db: Database.Database) {
+  return {
     convRefById: db.prepare<[string], ConvRefRow>(`${CONV_REF_SELECT} ${BY_ID}`).raw(),
     openConvRefOf: db.prepare<[string], ConvRefRow>(`${CONV_REF_SELECT} ${OPEN_OF_VISITOR}`).raw(),
-    msgBySenderCid: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE sender_id = ? AND cid = ?'),
+    msgBySenderCid: db.prepare<[string, string], MessageRow>(MSG_BY_SENDER_CID),
   }
 }
 export const toConvOrNull = (row: ConvRow | undefined): Conversation | null => (row ? toConv(row) : null)
