@@ -16,7 +16,7 @@ import { broadcastConversation, broadcastMessage, refusal, roomsOf, viewConversa
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { ConflictError, NotFoundError, type AgentRecord, type AppendInput, type AppendResult, type VisitorRecord } from '../store/store.ts'
-import { createRateLimiter, type RateLimiter } from '../rate-limit.ts'
+import { fullBucket, takeToken, type Bucket } from '../rate-limit.ts'
 import { room } from './hub.ts'
 
 /** What the upgrade learned: the visitor's site (visitor sockets) or the session cookie (agent sockets). */
@@ -50,14 +50,17 @@ type Conn = {
   helloing: Promise<void> | null
   helloTimer: NodeJS.Timeout | null
   badFrames: number
-  /** Made on the first send (most sockets never send). */
-  sendLimiter: RateLimiter | null
+  /**
+   * The socket's send tokens, made on its first send (most sockets never send). A bucket, not a
+   * `createRateLimiter` (a Map and closures: 730 B per socket that has sent, under tsx).
+   */
+  sendTokens: Bucket | null
   closed: boolean
 }
 
 /** Runs the protocol on one accepted socket: hello, replay, then frames until close. */
 export function handleConnection(deps: Deps, ws: WebSocket, upgrade: UpgradeContext): void {
-  const c: Conn = { deps, ws, upgrade, identity: null, helloSaid: false, helloing: null, helloTimer: null, badFrames: 0, sendLimiter: null, closed: false }
+  const c: Conn = { deps, ws, upgrade, identity: null, helloSaid: false, helloing: null, helloTimer: null, badFrames: 0, sendTokens: null, closed: false }
   c.helloTimer = setTimeout(onHelloTimeout, deps.config.helloTimeoutMs, c)
   ws.on('error', (error) => deps.logger.debug({ err: error.message }, 'socket error'))
   ws.on('close', () => onClose(c))
@@ -202,9 +205,9 @@ async function onSend(c: Conn, me: Identity, frame: ClientFrameOf<'send'>, recei
   const { deps } = c
   const { store, metrics } = deps
   const now = deps.clock.now()
-  if (me.role === 'visitor') {
-    c.sendLimiter ??= createRateLimiter(deps.config.rateLimits.sendsPerMinPerSocket)
-    if (!c.sendLimiter.take('send', now)) throw new FrameError(ErrorCode.RateLimited, 'sending too fast; slow down')
+  const perMinute = deps.config.rateLimits.sendsPerMinPerSocket
+  if (me.role === 'visitor' && perMinute > 0 && !takeToken((c.sendTokens ??= fullBucket(perMinute, now)), perMinute, now)) {
+    throw new FrameError(ErrorCode.RateLimited, 'sending too fast; slow down')
   }
   // The common sends read nothing first: a visitor writing into their open conversation, an agent replying in a
   // conversation of their sites that no bot holds. The store checks that inside the commit; where it does not
