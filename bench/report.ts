@@ -53,6 +53,7 @@ export function report(r: BenchResult): string[] {
   add('   messages delivered / sent', (t) => t.latency!.delivered / t.latency!.sent, (n) => `${(n * 100).toFixed(2)} %`)
   add('   server CPU during the phase', (t) => t.latency!.server.cpuMs / t.latency!.elapsedMs, (n) => `${(n * 100).toFixed(0)} %`)
   add('   server CPU per message', (t) => (t.latency!.server.cpuMs * 1000) / t.latency!.sent, (n) => `${int(n)} µs`)
+  add('   … of it in the kernel', (t) => (t.latency!.server.systemMs * 1000) / t.latency!.sent, (n) => `${int(n)} µs`)
   add('   server event-loop delay p99', (t) => t.latency!.server.loopP99, ms)
   add('   generator CPU (all workers)', (t) => t.latency!.cpuMs / t.latency!.elapsedMs, (n) => `${(n * 100).toFixed(0)} %`)
   add('   CPU pressure (time some task waited for a CPU)', (t) => t.latency!.cpuPressure, (n) => `${(n * 100).toFixed(0)} %`)

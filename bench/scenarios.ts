@@ -284,7 +284,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const jiffies0 = cpuJiffies()
       const t0 = performance.now()
       const results = await each((w) => w.call<LoadResult>({ type: 'load', group: 'main', rate: rate / W, durationMs, agentShare: params.agentShare, drainMs: params.drainMs, recordIds, expectClose }))
-      const probe = expectClose ? { cpuMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN } : await server.loop()
+      const probe = expectClose ? { cpuMs: NaN, systemMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN } : await server.loop()
       const stall1 = cpuStallUs()
       const jiffies1 = cpuJiffies()
       const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)
@@ -293,7 +293,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       return { ...merged, server: probe, cpuPressure, cpuSteal, ...verdict(merged, params.throughput.p99Ms) }
     }
     const describe = (s: StepResult) =>
-      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg), loop p99 ${s.server.loopP99.toFixed(1)} max ${s.server.loopMax.toFixed(1)} ms, GC max ${s.server.gcMaxMs.toFixed(1)} ms (${s.server.majorGcs} major); generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%, steal ${s.cpuSteal === null ? '?' : (s.cpuSteal * 100).toFixed(1)}%${s.pass ? '' : ` — ${s.why}`}`
+      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg, ${((s.server.systemMs * 1000) / s.sent).toFixed(0)} of it kernel), loop p99 ${s.server.loopP99.toFixed(1)} max ${s.server.loopMax.toFixed(1)} ms, GC max ${s.server.gcMaxMs.toFixed(1)} ms (${s.server.majorGcs} major); generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%, steal ${s.cpuSteal === null ? '?' : (s.cpuSteal * 100).toFixed(1)}%${s.pass ? '' : ` — ${s.why}`}`
     if (options.profileDir) await server.profile(null)
     // 3. Throughput first, on a server no saturated phase has left a backlog or a long WAL behind: rising
     // rates until p99 passes the limit (or something is lost) twice in a row.

@@ -12,8 +12,8 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
 export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; path: string } | { type: 'profile'; path: string | null }
 /** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
 export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
-/** `gc*`: V8's pauses since the last probe (all kinds; `majorGcs` counts the mark-compacts), to tell a stall of the loop that was GC from one that was not. */
-export type LoopProbe = { cpuMs: number; loopP50: number; loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number; majorGcs: number }
+/** `cpuMs`: user and system CPU of the whole process (all threads), `systemMs` the kernel's part of it. `gc*`: V8's pauses since the last probe (all kinds; `majorGcs` counts the mark-compacts), to tell a stall of the loop that was GC from one that was not. */
+export type LoopProbe = { cpuMs: number; systemMs: number; loopP50: number; loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number; majorGcs: number }
 
 /** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
 const LOOP_RESOLUTION_MS = 5
@@ -56,7 +56,7 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
   } else {
     const used = process.cpuUsage(cpu)
     const result: LoopProbe = {
-      cpuMs: (used.user + used.system) / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6,
+      cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6,
       gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major,
     }
     loop.reset()
