@@ -10,9 +10,12 @@ export type Bucket = { tokens: number; at: number }
 /** A bucket that starts full. */
 export const fullBucket = (perMinute: number, now: number): Bucket => ({ tokens: perMinute, at: now })
 
-/** Refills `b` up to `now` at `perMinute` and takes one token if there is one. */
+/** The tokens `b` holds at `now`, refilled at `perMinute` up to `perMinute`. */
+const refilled = (b: Bucket, perMinute: number, now: number): number => Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000)
+
+/** Refills `b` up to `now` and takes one token if there is one. */
 export function takeToken(b: Bucket, perMinute: number, now: number): boolean {
-  b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) * perMinute) / 60_000)
+  b.tokens = refilled(b, perMinute, now)
   b.at = now
   if (b.tokens < 1) return false
   b.tokens -= 1
@@ -23,7 +26,7 @@ export function takeToken(b: Bucket, perMinute: number, now: number): boolean {
 export function createRateLimiter(perMinute: number): RateLimiter {
   const buckets = new Map<string, Bucket>()
   const sweep = (now: number) => {
-    for (const [key, b] of buckets) if (b.tokens + ((now - b.at) * perMinute) / 60_000 >= perMinute) buckets.delete(key)
+    for (const [key, b] of buckets) if (refilled(b, perMinute, now) >= perMinute) buckets.delete(key)
   }
   return {
     take(key, now) {
