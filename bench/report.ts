@@ -1,9 +1,15 @@
 import type { BenchResult } from './run.ts'
-import type { TargetResult } from './scenarios.ts'
+import type { StepResult, TargetResult } from './scenarios.ts'
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '—')
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—')
+
+/** One load step in a line: the progress log while the benchmark runs, and the report's step lists. */
+export function describeStep(s: StepResult): string {
+  const perMsg = (cpuMs: number) => int((cpuMs * 1000) / s.sent)
+  return `${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} % (${perMsg(s.server.cpuMs)} µs per message, ${perMsg(s.server.systemMs)} of it kernel), loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`
+}
 const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(2)} %` : '—')
 
 type Row = [figure: string, kefu: string, baseline: string, ratio: string]
@@ -96,9 +102,7 @@ export function report(r: BenchResult): string[] {
     if (!t) continue
     lines.push('', `${t.kind} throughput steps:`)
     for (const s of t.throughput?.steps ?? []) {
-      lines.push(
-        `  ${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)}; ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`,
-      )
+      lines.push(`  ${describeStep(s)}`)
     }
   }
   return lines

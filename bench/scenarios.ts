@@ -6,6 +6,7 @@ import { runCli } from '../server/admin.ts'
 import type { ConnectResult, FanCollectResult, FanSendResult, Group, LoadResult, LoadSummary, MintResult, TargetKind } from './ipc.ts'
 import type { Params } from './modes.ts'
 import { startServer, startWorker, type ServerProcess, type Worker } from './processes.ts'
+import { describeStep } from './report.ts'
 import type { LoopProbe, MemProbe } from './server-entry.ts'
 import { summarize, type Summary } from './stats.ts'
 
@@ -292,8 +293,6 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const merged = mergeLoad(results, rate)
       return { ...merged, server: probe, cpuPressure, cpuSteal, ...verdict(merged, params.throughput.p99Ms) }
     }
-    const describe = (s: StepResult) =>
-      `${s.rate}/s: p50 ${s.delivery.p50.toFixed(1)} p99 ${s.delivery.p99.toFixed(1)} max ${s.delivery.max.toFixed(1)} ms; server cpu ${(s.server.cpuMs / s.elapsedMs * 100).toFixed(0)}% (${((s.server.cpuMs * 1000) / s.sent).toFixed(0)} µs/msg, ${((s.server.systemMs * 1000) / s.sent).toFixed(0)} of it kernel), loop p99 ${s.server.loopP99.toFixed(1)} max ${s.server.loopMax.toFixed(1)} ms, GC max ${s.server.gcMaxMs.toFixed(1)} ms (${s.server.majorGcs} major); generator cpu ${(s.cpuMs / s.elapsedMs * 100).toFixed(0)}%, cpu pressure ${s.cpuPressure === null ? '?' : (s.cpuPressure * 100).toFixed(0)}%, steal ${s.cpuSteal === null ? '?' : (s.cpuSteal * 100).toFixed(1)}%${s.pass ? '' : ` — ${s.why}`}`
     if (options.profileDir) await server.profile(null)
     // 3. Throughput first, on a server no saturated phase has left a backlog or a long WAL behind: rising
     // rates until p99 passes the limit (or something is lost) twice in a row.
@@ -304,7 +303,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
         const { ids: _ids, ...s } = await step(rate, params.throughput.stepMs, false)
         const rerun = !s.pass && (s.cpuSteal ?? 0) > STEAL_MAX && reruns < STEAL_RERUNS
         steps.push(rerun ? { ...s, rerun, why: `${s.why}, with ${(s.cpuSteal! * 100).toFixed(0)} % of the CPUs stolen by the hypervisor: run again` } : s)
-        log(`${kind}: throughput ${describe(steps.at(-1)!)}`)
+        log(`${kind}: throughput ${describeStep(steps.at(-1)!)}`)
         if (!rerun) break
       }
       // One failing step may be a blip of this shared machine; two in a row end the search.
@@ -318,7 +317,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     await sleep(params.settleMs)
     log(`${kind}: latency at ${params.latency.rate}/s for ${params.latency.durationMs / 1000} s`)
     const { ids: latencyIds, ...lat } = await step(params.latency.rate, params.latency.durationMs, kind === 'kefu')
-    log(`${kind}: ${describe(lat)}`)
+    log(`${kind}: ${describeStep(lat)}`)
     const latency = { ...lat, visitors: params.latency.visitors, warmup }
     if (options.profileDir) log(`${kind}: cpu profile ${String(await server.profile(join(options.profileDir, `${kind}-${Date.now()}.cpuprofile`)))}`)
 
