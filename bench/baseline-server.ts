@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { WebSocketServer, type WebSocket } from 'ws'
+import { emptyReplacedWsFragments } from '../server/ws/ws-receiver.ts'
 
 /**
  * The platform's limit: a bare `ws` relay with Kefu's fan-out shape and frames, but no auth, no schema
@@ -32,6 +33,8 @@ const broadcast = (names: string[], data: string, except: WebSocket) => {
 const server = createServer((req, res) => {
   res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'text/plain' }).end(req.url === '/healthz' ? 'ok' : 'not found')
 })
+// The same fix to `ws`'s receiver as Kefu's socket server: a GC fix of the platform, not Kefu's own work.
+emptyReplacedWsFragments()
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_PAYLOAD })
 
 server.on('upgrade', (req, socket, head) => {

@@ -8,6 +8,7 @@ import { SESSION_COOKIE } from '../auth/sessions.ts'
 import { SERVER_LIMITS } from '../config.ts'
 import type { Deps } from '../deps.ts'
 import { handleConnection, type UpgradeContext } from './connection.ts'
+import { emptyReplacedWsFragments } from './ws-receiver.ts'
 
 /** Pongs a socket may miss before it is terminated. */
 const MISSED_PONGS_MAX = 2
@@ -32,6 +33,7 @@ function refuseUpgrade(socket: Duplex, status: 403 | 404, text: string): void {
  * overhead). Origin and site are checked before upgrading; credentials are checked in `hello`.
  */
 export function attachSocketServer(deps: Deps, server: Server): SocketServer {
+  emptyReplacedWsFragments()
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: SERVER_LIMITS.wsMaxPayload })
   const missed = new WeakMap<WebSocket, number>()
   // One listener for every socket (`this` is the socket), not a closure per socket.
