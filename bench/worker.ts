@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { createCid } from '../protocol/cid.ts'
+import { emptyReplacedWsFragments } from '../server/ws/ws-receiver.ts'
 import type {
   Command,
   ConnectResult,
@@ -28,6 +29,11 @@ const CONNECT_TIMEOUT_MS = 30_000
 const ERROR_SAMPLES_MAX = 5
 /** Pacing timer: a 1 ms timer in every worker cost more CPU than the sends it paced. */
 const TICK_MS = 4
+
+// The generator's sockets are `ws` clients with the receiver the servers fixed: without it every
+// received frame reached this process's old generation too (server/ws/ws-receiver.ts).
+emptyReplacedWsFragments()
+
 /** Event-loop delay sampling of the generator itself (coarse: it only tells whether the generator kept up). */
 const LOOP_RESOLUTION_MS = 10
 
