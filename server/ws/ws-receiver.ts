@@ -13,7 +13,8 @@ const PATCHED = Symbol.for('kefu.ws.emptiesReplacedFragments')
  * ones still keeps them alive through every scavenge (the scavenger takes all old-to-new pointers as roots)
  * until the next mark-compact, so each frame's buffers were promoted: ~340 B per received frame with 10,000
  * sockets, which made the old generation grow and the scavenges slow (bench/RESULTS.md, item 32). An emptied
- * array points at nothing. Both Kefu's socket server and the benchmark's bare relay install it.
+ * array points at nothing. Kefu's socket server installs it, and so do the benchmark's bare relay and its
+ * load generator's clients.
  *
  * Returns false, changing nothing, if this `ws` has no such method to wrap (its test then fails).
  */
