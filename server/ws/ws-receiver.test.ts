@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
-import { afterEach, expect, it } from 'vitest'
+import { afterEach, expect, it, vi } from 'vitest'
 import { emptyReplacedWsFragments } from './ws-receiver.ts'
 
 type Receiving = { _receiver: { _fragments: unknown[] } }
@@ -23,10 +23,6 @@ async function connect(onSocket: (ws: WebSocket) => void): Promise<WebSocket> {
   return client
 }
 
-const until = async (done: () => boolean) => {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5))
-}
-
 it('empties the array that held a finished message’s frames, and messages, fragmented or not, arrive whole', async () => {
   const received: string[] = []
   const replaced: unknown[][] = []
@@ -42,7 +38,7 @@ it('empties the array that held a finished message’s frames, and messages, fra
   client.send('你好', { fin: false })
   client.send('，世界', { fin: true })
   client.send('second')
-  await until(() => received.length === 2)
+  await vi.waitFor(() => expect(received).toHaveLength(2))
   client.close()
   expect(received).toEqual(['你好，世界', 'second'])
   // Without the fix these still hold the two frames of the first message and the one of the second.
@@ -58,7 +54,7 @@ it('leaves the array alone where the listener is handed the array itself (binary
   })
   client.send(Buffer.from('part one, '), { binary: true, fin: false })
   client.send(Buffer.from('part two'), { binary: true, fin: true })
-  await until(() => received.length === 1)
+  await vi.waitFor(() => expect(received).toHaveLength(1))
   client.close()
   expect(received[0]!.map(String)).toEqual(['part one, ', 'part two'])
 })
