@@ -7,8 +7,14 @@ import { Worker } from 'node:worker_threads'
  * long as the disk takes. PASSIVE never blocks the writer; the WAL is reused once fully checkpointed.
  * Under steady writes a PASSIVE pass never ends with nothing new in the WAL, so the WAL would grow without
  * bound (measured: 2 GB for a 20 MB database after 12 s at 5,000 appends/s, every page lookup slower as
- * it grew); past WAL_RESTART_FRAMES a RESTART follows the PASSIVE pass: it holds writers back only while
- * it copies what came in since, and makes the next writer start the WAL from the beginning.
+ * it grew); past `restartFrames` a RESTART follows: it holds writers back while it copies what is left,
+ * syncs, and makes the next writer start the WAL from the beginning.
+ *
+ * That hold is what a busy server's messages feel (bench/RESULTS.md, item 35): a RESTART straight after
+ * a PASSIVE pass found the frames written during that pass (~12 ms of commits) and held the writer 30–54 ms,
+ * every 2 s at 5,000 messages/s. So more PASSIVE passes run first, while writers go on, each copying what
+ * came in during the last, until one finds little new; and RESTARTs are rarer (a larger WAL costs disk,
+ * not reads: a reader looks up only the frames not yet checkpointed).
  */
 export type Checkpointer = { close(): Promise<void> }
 
@@ -19,30 +25,47 @@ export type Checkpointer = { close(): Promise<void> }
  * 250 ms, 6 ms (max 36) every 100 ms.
  */
 export const CHECKPOINT_EVERY_MS = 100
-/** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 16,384 × 4 KiB = 64 MiB. */
-const WAL_RESTART_FRAMES = 16_384
+/** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 65,536 × 4 KiB = 256 MiB. */
+export const WAL_RESTART_FRAMES = 65_536
+/** Catch-up passes before a RESTART stop once a pass finds at most this many new frames (or after CATCH_UP_PASSES). */
+const CATCH_UP_DONE_FRAMES = 64
+const CATCH_UP_PASSES = 3
+/** A RESTART that found the write lock taken (a commit of the main thread) is tried again this often, 2 ms apart. */
+const RESTART_TRIES = 5
 
 // Plain CommonJS so the worker needs no TypeScript loader (tests, tsx and node all run it as is).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.driver)
 const db = new Database(workerData.filename)
-// Never waits for a lock: a RESTART that would have to wait for the writer, or for readers, gives up and is
-// tried again on the next tick. Waiting held the write lock while the event loop's commits slept in their
-// busy handler (stalls of 10-700 ms, perf trace), and PASSIVE never waits anyway.
+// Never waits in SQLite's busy handler: a RESTART that would have to wait for the writer, or for readers, gives
+// up at once, and is tried again 2 ms later (a few times), then on the next tick. Waiting held the write lock
+// while the event loop's commits slept in their busy handler (stalls of 10-700 ms, perf trace), and PASSIVE
+// never waits anyway.
 db.pragma('busy_timeout = 0')
+const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0]
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return }
   try {
-    const [passive] = db.pragma('wal_checkpoint(PASSIVE)')
-    if (passive && passive.log > workerData.restartFrames) db.pragma('wal_checkpoint(RESTART)')
+    let pass = checkpoint('PASSIVE')
+    if (!pass || pass.log <= workerData.restartFrames) return
+    for (let i = 0; i < ${CATCH_UP_PASSES}; i++) {
+      const before = pass.log
+      pass = checkpoint('PASSIVE')
+      if (pass.log - before <= ${CATCH_UP_DONE_FRAMES}) break
+    }
+    for (let i = 0; i < ${RESTART_TRIES} && checkpoint('RESTART').busy; i++) sleep(2)
   } catch (e) { parentPort.postMessage(String(e && e.message)) }
 })
 `
 
-export function startCheckpointer(filename: string, onError: (message: string) => void, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
+export type CheckpointerOptions = { everyMs?: number; restartFrames?: number }
+
+export function startCheckpointer(filename: string, onError: (message: string) => void, options: CheckpointerOptions = {}): Checkpointer {
+  const { everyMs = CHECKPOINT_EVERY_MS, restartFrames = WAL_RESTART_FRAMES } = options
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, restartFrames: WAL_RESTART_FRAMES } })
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, restartFrames } })
   let exited = false
   worker.on('message', (m: string) => onError(m))
   worker.on('error', (e) => onError(e.message))

@@ -28,6 +28,8 @@ export type SqliteStoreOptions = {
   checkpointWorker?: boolean
   /** How often the worker checkpoints (tests slow it down to see the WAL fill first). */
   checkpointEveryMs?: number
+  /** WAL frames above which the worker restarts the WAL (tests make it small). */
+  walRestartFrames?: number
   /** Under load, group commits start at least this far apart (0: every event-loop turn). */
   commitSpacingMs?: number
   /**
@@ -85,7 +87,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       // The worker failed: fall back to SQLite's own auto-checkpoint so the WAL stays bounded.
       if (db.open) db.pragma('wal_autocheckpoint = 1000')
       writer?.autocheckpoint()
-    }, options.checkpointEveryMs)
+    }, { everyMs: options.checkpointEveryMs, restartFrames: options.walRestartFrames })
   }
 
   const q = {
