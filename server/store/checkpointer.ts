@@ -26,7 +26,7 @@ export type Checkpointer = { close(): Promise<void> }
  */
 export const CHECKPOINT_EVERY_MS = 100
 /** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 65,536 × 4 KiB = 256 MiB. */
-export const WAL_RESTART_FRAMES = 65_536
+const WAL_RESTART_FRAMES = 65_536
 /** Catch-up passes before a RESTART stop once a pass finds at most this many new frames (or after CATCH_UP_PASSES). */
 const CATCH_UP_DONE_FRAMES = 64
 const CATCH_UP_PASSES = 3
