@@ -244,7 +244,7 @@ describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
   it('restarts the WAL while appends never stop, so it stays small, and loses nothing', async () => {
     // A restart past 100 frames (~400 KB), checked every 20 ms; without restarts the appends below grow the WAL to 7–16 MB.
     await store.close()
-    store = createSqliteStore({ filename: file, checkpointEveryMs: 20, walRestartFrames: 100 })
+    store = createSqliteStore({ filename: file, checkpointEveryMs: 20, walRestartFrames: 100, writerThread })
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
     const batches = 400
