@@ -30,6 +30,9 @@ describe('bench --smoke', () => {
       expect(t.latency!.sent).toBe(Math.round((p.latency.rate / p.workers) * (p.latency.durationMs / 1000)) * p.workers)
       expect(t.latency!.sentAgent).toBeGreaterThan(0)
       expect(t.latency!.delivery.n).toBe(t.latency!.sent)
+      // A p99 for each second of the phase, by when the message was sent.
+      expect(t.latency!.secondsP99.length).toBeGreaterThanOrEqual(Math.ceil(p.latency.durationMs / 1000))
+      expect(t.latency!.secondsP99.every((p99) => p99 > 0 && p99 <= t.latency!.delivery.max)).toBe(true)
       expect(t.throughput!.steps.length).toBeGreaterThan(0)
       for (const s of t.throughput!.steps) expect(s.errors).toBe(0)
       expect(t.bytes!.perMessage).toBeGreaterThan(0)

@@ -45,6 +45,8 @@ export type LoadResult = {
   elapsedMs: number
   /** Send → receipt on the other side (ms, one clock: this worker). */
   delivery: number[]
+  /** For each of `delivery`: the second of the phase it was sent in. */
+  deliverySecond: number[]
   /** Send → ack on the sending socket. */
   ack: number[]
   ids: string[]
@@ -56,10 +58,12 @@ export type LoadResult = {
   loopP99: number
 }
 
-export type LoadSummary = Omit<LoadResult, 'delivery' | 'ack' | 'ids' | 'errorSamples' | 'loopP99'> & {
+export type LoadSummary = Omit<LoadResult, 'delivery' | 'deliverySecond' | 'ack' | 'ids' | 'errorSamples' | 'loopP99'> & {
   rate: number
   achievedRate: number
   delivery: Summary
+  /** Delivery p99 of each second of the phase, by the time of sending: is the tail spread out, or a few bursts? */
+  secondsP99: number[]
   ack: Summary
   errorSamples: string[]
   generatorLoopP99: number

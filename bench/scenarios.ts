@@ -8,7 +8,7 @@ import type { Params } from './modes.ts'
 import { startServer, startWorker, type ServerProcess, type Worker } from './processes.ts'
 import { describeStep } from './report.ts'
 import type { LoopProbe, MemProbe } from './server-entry.ts'
-import { summarize, type Summary } from './stats.ts'
+import { round, summarize, type Summary } from './stats.ts'
 
 const AGENT_PASSWORD = 'bench-password-123'
 /** Concurrent REST calls and WebSocket handshakes per worker. */
@@ -64,7 +64,16 @@ export type FanoutResult = {
  * the server. `cpuSteal`: share of the machine's CPU time taken by the hypervisor for other guests
  * (/proc/stat), the one source of stalls that shows neither in the server's loop nor in CPU pressure.
  */
-export type StepResult = LoadSummary & { server: LoopProbe; pass: boolean; why: string; cpuPressure: number | null; cpuSteal: number | null; rerun?: boolean }
+export type StepResult = LoadSummary & {
+  server: LoopProbe
+  pass: boolean
+  why: string
+  /** Seconds of the phase whose delivery p99 was over the limit. */
+  slowSeconds: number
+  cpuPressure: number | null
+  cpuSteal: number | null
+  rerun?: boolean
+}
 
 /**
  * A throughput step that fails while the hypervisor takes more than this share of the CPUs is discarded
@@ -108,6 +117,12 @@ export type TargetResult = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
+function p99BySecond(results: LoadResult[]): number[] {
+  const bySecond: number[][] = []
+  for (const r of results) r.delivery.forEach((ms, i) => (bySecond[r.deliverySecond[i]!] ??= []).push(ms))
+  return Array.from(bySecond, (xs) => round(summarize(xs ?? []).p99, 1))
+}
+
 function mergeLoad(results: LoadResult[], rate: number): LoadSummary & { ids: string[] } {
   const elapsedMs = Math.max(...results.map((r) => r.elapsedMs))
   const sent = sum(results.map((r) => r.sent))
@@ -124,6 +139,7 @@ function mergeLoad(results: LoadResult[], rate: number): LoadSummary & { ids: st
     closes: sum(results.map((r) => r.closes)),
     elapsedMs,
     delivery: summarize(results.flatMap((r) => r.delivery)),
+    secondsP99: p99BySecond(results),
     ack: summarize(results.flatMap((r) => r.ack)),
     ids: results.flatMap((r) => r.ids),
     bytesRead: sum(results.map((r) => r.bytesRead)),
@@ -291,7 +307,8 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)
       const cpuSteal = jiffies0 && jiffies1 && jiffies1.total > jiffies0.total ? (jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total) : null
       const merged = mergeLoad(results, rate)
-      return { ...merged, server: probe, cpuPressure, cpuSteal, ...verdict(merged, params.throughput.p99Ms) }
+      const slowSeconds = merged.secondsP99.filter((p99) => p99 > params.throughput.p99Ms).length
+      return { ...merged, server: probe, cpuPressure, cpuSteal, slowSeconds, ...verdict(merged, params.throughput.p99Ms) }
     }
     if (options.profileDir) await server.profile(null)
     // 3. Throughput first, on a server no saturated phase has left a backlog or a long WAL behind: rising

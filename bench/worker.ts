@@ -40,7 +40,10 @@ const LOOP_RESOLUTION_MS = 10
 type Sock = { ws: WebSocket; role: 'visitor' | 'agent'; group: Group; conv: string | null; reader: { bytesRead: number; bytesWritten: number } | null }
 
 type Phase = {
+  /** When the phase started (this worker's clock): deliveries are also counted by the second they were sent in. */
+  t0: number
   delivery: number[]
+  deliverySecond: number[]
   ack: number[]
   ids: string[] | null
   acked: number
@@ -106,7 +109,9 @@ function onFrame(sock: Sock, data: Buffer): void {
         const other = sock.role === 'agent' ? message.sender === 'visitor' : message.sender === 'agent'
         if (!other || !phase) return
         phase.delivered++
-        phase.delivery.push(now - Number(text.slice(1, text.indexOf('|'))))
+        const sentAt = Number(text.slice(1, text.indexOf('|')))
+        phase.delivery.push(now - sentAt)
+        phase.deliverySecond.push(Math.floor((sentAt - phase.t0) / 1000))
       } else if (text.charCodeAt(0) === 35 /* # */ && sock.group === 'fan' && sock.role === 'agent') {
         fanReceipts.push({ tag: text.slice(1, text.indexOf('|')), at: wallNow() })
       }
@@ -261,7 +266,7 @@ async function warmup(group: Group, rate: number): Promise<{ sent: number; acked
 
 async function load(cmd: Extract<Command, { type: 'load' }>): Promise<LoadResult> {
   const { visitors, agents } = groups[cmd.group]
-  const p: Phase = { delivery: [], ack: [], ids: cmd.recordIds ? [] : null, acked: 0, delivered: 0, errors: 0, errorSamples: [], closes: 0, expectClose: cmd.expectClose }
+  const p: Phase = { t0: performance.now(), delivery: [], deliverySecond: [], ack: [], ids: cmd.recordIds ? [] : null, acked: 0, delivered: 0, errors: 0, errorSamples: [], closes: 0, expectClose: cmd.expectClose }
   pending.clear()
   const bytes0 = byteTotals()
   const cpu0 = process.cpuUsage()
@@ -294,7 +299,7 @@ async function load(cmd: Extract<Command, { type: 'load' }>): Promise<LoadResult
   const bytes1 = byteTotals()
   return {
     sent, sentVisitor, sentAgent, acked: p.acked, delivered: p.delivered, errors: p.errors, errorSamples: p.errorSamples, closes: p.closes,
-    elapsedMs, delivery: p.delivery, ack: p.ack, ids: p.ids ?? [],
+    elapsedMs, delivery: p.delivery, deliverySecond: p.deliverySecond, ack: p.ack, ids: p.ids ?? [],
     bytesRead: bytes1.read - bytes0.read, bytesWritten: bytes1.written - bytes0.written, frames: { ...frames },
     cpuMs: (cpu.user + cpu.system) / 1000, loopP99: loop.percentile(99) / 1e6,
   }
