@@ -330,8 +330,11 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
     const passing = steps.filter((s) => s.pass)
     const throughput = { visitors: params.latency.visitors, steps, maxRate: passing.length ? Math.max(...passing.map((s) => s.rate)) : null }
 
-    // 2. Then the delivery latency at the target rate (which may saturate the server).
+    // 2. Then the delivery latency at the target rate (which may saturate the server), after a full GC like
+    // the one above: the backlogs of the throughput steps past the server's limit leave old-generation
+    // garbage, whose marking would otherwise run in this phase (RESULTS.md, item 36).
     await sleep(params.settleMs)
+    await server.mem()
     log(`${kind}: latency at ${params.latency.rate}/s for ${params.latency.durationMs / 1000} s`)
     const { ids: latencyIds, ...lat } = await step(params.latency.rate, params.latency.durationMs, kind === 'kefu')
     log(`${kind}: ${describeStep(lat)}`)
