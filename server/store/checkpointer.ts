@@ -44,7 +44,8 @@ const db = new Database(workerData.filename)
 // never waits anyway.
 db.pragma('busy_timeout = 0')
 const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0]
-const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+const pause = new Int32Array(new SharedArrayBuffer(4))
+const sleep = (ms) => Atomics.wait(pause, 0, 0, ms)
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return }
   try {
