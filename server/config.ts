@@ -32,8 +32,12 @@ export const SERVER_LIMITS = {
   visitorTokenTtlSec: 365 * 24 * 60 * 60,
   /** Conversations listed in an agent's `welcome` and in GET /api/conversations. */
   conversationListMax: 500,
-  /** SQLite page cache per connection (the default 2 MB thrashes once the message indexes outgrow it). */
-  sqliteCacheKiB: 64 * 1024,
+  /**
+   * SQLite page cache per connection. Not larger: a commit that split a B-tree page has SQLite walk its whole
+   * cache at the end of the transaction (server/README.md, "A small page cache"), which at 64 MiB was a tenth
+   * of the server's CPU at 5,000 messages/s; SQLite's default 2 MB misses once the message indexes outgrow it.
+   */
+  sqliteCacheKiB: 8 * 1024,
   /** SQLite busy_timeout. */
   sqliteBusyTimeoutMs: 5_000,
   /**
