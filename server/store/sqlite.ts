@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
-import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, withoutBusyWait, type Appender } from './appender.ts'
+import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, noWaitForLocks, type Appender } from './appender.ts'
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { startWriter, type Writer } from './writer.ts'
 import { migrate } from './migrations.ts'
@@ -65,6 +65,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.filename)
   configure(db, settings)
   migrate(db)
+  noWaitForLocks(db)
   const inFile = options.filename !== ':memory:'
   const appenderOptions = {
     batchMax: options.batchMax ?? SERVER_LIMITS.appendBatchMax,
@@ -181,7 +182,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     const since = Date.now()
     for (;;) {
       try {
-        return withoutBusyWait(db, settings.busyTimeoutMs, fn)
+        return fn()
       } catch (error) {
         if (!isBusy(error) || Date.now() - since >= settings.busyTimeoutMs) throw error
       }

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { createAppender } from './appender.ts'
+import { createAppender, noWaitForLocks } from './appender.ts'
 import { configure } from './sql.ts'
 import type { AppendRequest, WriterData, WriterReply } from './writer.ts'
 
@@ -12,6 +12,7 @@ const data = workerData as WriterData
 const port = parentPort!
 const db = new Database(data.filename)
 configure(db, data.settings)
+noWaitForLocks(db)
 db.pragma('wal_autocheckpoint = 0') // the checkpointer thread does it (store/checkpointer.ts)
 const appender = createAppender(db, data.appender)
 
