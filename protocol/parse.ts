@@ -7,10 +7,12 @@ export type ParseResult<T> =
   | { ok: true; frame: T }
   | { ok: false; code: ErrorCode; message: string; id: string | null }
 
-// Built on first use, so a browser bundle that only parses server frames does not keep the client schemas.
-let clientTypes: ReadonlySet<string> | undefined
-const isClientType = (type: string): boolean =>
-  (clientTypes ??= new Set(ClientFrameSchema.options.map((o) => o.entries.type.literal))).has(type)
+type ClientFrameSchemaOption = (typeof ClientFrameSchema.options)[number]
+// Each client frame type's own schema, so a frame is checked against it alone rather than `variant` trying the
+// types in turn. Built on first use, so a browser bundle that only parses server frames does not keep them.
+let clientSchemas: ReadonlyMap<string, ClientFrameSchemaOption> | undefined
+const clientSchemaOf = (type: string): ClientFrameSchemaOption | undefined =>
+  (clientSchemas ??= new Map(ClientFrameSchema.options.map((o) => [o.entries.type.literal, o]))).get(type)
 
 function requestIdOf(raw: unknown): string | null {
   const id = (raw as { id?: unknown } | null)?.id
@@ -36,11 +38,12 @@ export function parseClientFrame(text: string, byteLength: number): ParseResult<
   }
   const id = requestIdOf(raw)
   const type = (raw as { type?: unknown }).type
-  if (typeof type !== 'string' || !isClientType(type)) {
+  const schema = typeof type === 'string' ? clientSchemaOf(type) : undefined
+  if (!schema) {
     return { ok: false, code: ErrorCode.UnknownType, message: `unknown frame type: ${String(type).slice(0, 32)}`, id }
   }
-  const result = v.safeParse(ClientFrameSchema, raw)
-  if (result.success) return { ok: true, frame: result.output }
+  const result = v.safeParse(schema, raw)
+  if (result.success) return { ok: true, frame: result.output as ClientFrame }
   const issue = result.issues[0]
   const tooLong = issue.type === 'max_length'
   return {
