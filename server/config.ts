@@ -42,9 +42,9 @@ export const SERVER_LIMITS = {
   sqliteBusyTimeoutMs: 5_000,
   /**
    * The WAL file is cut back to this size when it restarts after a burst grew it past that. Well above what
-   * the checkpointer lets it reach (1 GiB), since truncating a file waits for the filesystem (measured: 70-200 ms).
+   * the checkpointer lets it reach, since truncating a file waits for the filesystem (measured: 70-200 ms).
    */
-  sqliteWalKeepBytes: 2 * 1024 * 1024 * 1024,
+  sqliteWalKeepBytes: 1024 * 1024 * 1024,
 } as const
 
 export type SqliteSync = 'NORMAL' | 'FULL'

@@ -14,8 +14,7 @@ import { Worker } from 'node:worker_threads'
  * a PASSIVE pass found the frames written during that pass (~12 ms of commits) and held the writer 25–80 ms,
  * every ~2 s at 5,000 messages/s (past the former 64 MiB). So more PASSIVE passes run first, while writers go on, each copying what
  * came in during the last, until one finds little new; and RESTARTs are rarer (a larger WAL costs disk,
- * not reads: a reader looks up only the frames not yet checkpointed). A WAL that a pass catches up with
- * entirely (any pause in the writes) needs no RESTART: the next writer starts it over by itself.
+ * not reads: a reader looks up only the frames not yet checkpointed).
  */
 export type Checkpointer = { close(): Promise<void> }
 
@@ -26,13 +25,8 @@ export type Checkpointer = { close(): Promise<void> }
  * 250 ms, 6 ms (max 36) every 100 ms.
  */
 export const CHECKPOINT_EVERY_MS = 100
-/**
- * WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 262,144 × 4 KiB = 1 GiB, a
- * restart every ~29 s at 5,000 messages/s (~1.8 frames each). Each one holds every commit for as long as the
- * disk takes to sync (20–100 ms measured), so how often they come is how often a second's p99 goes over
- * 35 ms under sustained load (bench/RESULTS.md, item 40); the cost is disk.
- */
-const WAL_RESTART_FRAMES = 262_144
+/** WAL frames (pages) in the log at a PASSIVE pass above which a RESTART follows: 65,536 × 4 KiB = 256 MiB. */
+const WAL_RESTART_FRAMES = 65_536
 /** Catch-up passes before a RESTART stop once a pass finds at most this many new frames (or after CATCH_UP_PASSES). */
 const CATCH_UP_DONE_FRAMES = 64
 const CATCH_UP_PASSES = 3
