@@ -301,7 +301,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const jiffies0 = cpuJiffies()
       const t0 = performance.now()
       const results = await each((w) => w.call<LoadResult>({ type: 'load', group: 'main', rate: rate / W, durationMs, agentShare: params.agentShare, drainMs: params.drainMs, recordIds, expectClose }))
-      const probe = expectClose ? { cpuMs: NaN, systemMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN } : await server.loop()
+      const probe = expectClose ? { cpuMs: NaN, systemMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN, bySecond: [] } : await server.loop()
       const stall1 = cpuStallUs()
       const jiffies1 = cpuJiffies()
       const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)

@@ -13,7 +13,13 @@ export type Probe = { type: 'mem' } | { type: 'loop' } | { type: 'snapshot'; pat
 /** `spaces`: physical size of each V8 heap space (the young generation's size is a GC setting, not per connection). */
 export type MemProbe = { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
 /** `cpuMs`: user and system CPU of the whole process (all threads), `systemMs` the kernel's part of it. `gc*`: V8's pauses since the last probe (all kinds; `majorGcs` counts the mark-compacts), to tell a stall of the loop that was GC from one that was not. */
-export type LoopProbe = { cpuMs: number; systemMs: number; loopP50: number; loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number; majorGcs: number }
+export type LoopProbe = {
+  cpuMs: number; systemMs: number; loopP50: number; loopP99: number; loopMax: number; gcMs: number; gcMaxMs: number; majorGcs: number
+  /** The same by second since the last probe (a phase's second i starts a few ms before its generator's): to tell what a slow second of the report was. */
+  bySecond: SecondProbe[]
+}
+/** One second of the server: its loop's longest delay (from a 50 ms timer's lateness) and V8's GC pauses in it. */
+export type SecondProbe = { loopMax: number; gcMs: number }
 
 /** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
 const LOOP_RESOLUTION_MS = 5
@@ -23,8 +29,22 @@ const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
 loop.enable()
 let cpu = process.cpuUsage()
 const gcs = { ms: 0, maxMs: 0, major: 0 }
+// Seconds since the last probe: a timer's lateness is a delay of the loop, charged to the second it began in.
+const SECOND_TICK_MS = 50
+let since = performance.now()
+let bySecond: SecondProbe[] = []
+const secondAt = (t: number): SecondProbe => (bySecond[Math.max(0, Math.floor((t - since) / 1000))] ??= { loopMax: 0, gcMs: 0 })
+let tickDue = performance.now() + SECOND_TICK_MS
+setInterval(() => {
+  const now = performance.now()
+  const late = Math.max(0, now - tickDue)
+  tickDue = now + SECOND_TICK_MS
+  const second = secondAt(now - late)
+  second.loopMax = Math.max(second.loopMax, late)
+}, SECOND_TICK_MS).unref()
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
+    secondAt(entry.startTime).gcMs += entry.duration
     gcs.ms += entry.duration
     gcs.maxMs = Math.max(gcs.maxMs, entry.duration)
     if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++
@@ -57,8 +77,10 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
     const used = process.cpuUsage(cpu)
     const result: LoopProbe = {
       cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6,
-      gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major,
+      gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major, bySecond: Array.from(bySecond, (x) => x ?? { loopMax: 0, gcMs: 0 }),
     }
+    since = performance.now()
+    bySecond = []
     loop.reset()
     Object.assign(gcs, { ms: 0, maxMs: 0, major: 0 })
     cpu = process.cpuUsage()
