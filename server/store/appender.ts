@@ -103,7 +103,7 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
   const runBatch = db.transaction((batch: Pending[]) => batch.map((p) => appendOne(p.input)))
   // While another connection holds the write lock, the batch goes back to the queue and is tried again 1 ms
   // later, and the event loop goes on; past the busy timeout it fails as any write would. (The connection
-  // runs with SQLite's busy_timeout at 0, noWaitForLocks: its busy handler would sleep the thread.)
+  // runs with SQLite's busy_timeout at 0, sql.ts noWaitForLocks: its busy handler would sleep the thread.)
   let busySince: number | null = null
   let lastCommitAt = -Infinity
   const flush = (): void => {
@@ -155,16 +155,3 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
 
 /** SQLITE_BUSY and its extended codes: the write lock was taken, nothing was written. */
 export const isBusy = (error: unknown): boolean => String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')
-
-/**
- * Sets SQLite's busy timeout of a connection to 0 for good, once it is set up: every write it makes then tries
- * again on a timer when another connection holds the write lock (the appender, and the store's `write`),
- * instead of sleeping its thread in SQLite's busy handler for 1-100 ms per try (on the event loop, a stall of
- * everything). Reads in WAL mode never wait for the write lock: only for a recovery of the WAL index that
- * another connection runs, which happens only when a process died in the middle of writing it. Setting it
- * once, not around each commit, saves two PRAGMA statements (compiled each time) per commit: 2 % of the
- * server's CPU at 5,000 messages/s.
- */
-export function noWaitForLocks(db: Database.Database): void {
-  db.pragma('busy_timeout = 0')
-}

@@ -12,9 +12,9 @@ import { Worker } from 'node:worker_threads'
  *
  * That hold is what a busy server's messages feel (bench/RESULTS.md, item 35): a RESTART straight after
  * a PASSIVE pass found the frames written during that pass (~12 ms of commits) and held the writer 25–80 ms,
- * every ~2 s at 5,000 messages/s (past the former 64 MiB). So more PASSIVE passes run first, while writers go on, each copying what
- * came in during the last, until one finds little new; and RESTARTs are rarer (a larger WAL costs disk,
- * not reads: a reader looks up only the frames not yet checkpointed).
+ * every ~2 s at 5,000 messages/s (past the former 64 MiB). So more PASSIVE passes run first, while writers
+ * go on, each copying what came in during the last, until one finds little new; and RESTARTs are rarer (a
+ * larger WAL costs disk, not reads: a reader looks up only the frames not yet checkpointed).
  */
 export type Checkpointer = { close(): Promise<void> }
 

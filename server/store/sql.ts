@@ -23,6 +23,19 @@ export function configure(db: Database.Database, settings: ConnectionSettings): 
 }
 
 /**
+ * Sets SQLite's busy timeout of a connection to 0 for good, once it is set up: every write it makes then tries
+ * again on a timer when another connection holds the write lock (the appender, and the store's `write`),
+ * instead of sleeping its thread in SQLite's busy handler for 1-100 ms per try (on the event loop, a stall of
+ * everything). Reads in WAL mode never wait for the write lock: only for a recovery of the WAL index that
+ * another connection runs, which happens only when a process died in the middle of writing it. Setting it
+ * once, not around each commit, saves two PRAGMA statements (compiled each time) per commit: 2 % of the
+ * server's CPU at 5,000 messages/s.
+ */
+export function noWaitForLocks(db: Database.Database): void {
+  db.pragma('busy_timeout = 0')
+}
+
+/**
  * A conversation row as an array (statements in raw mode), in CONV_COLUMNS order: better-sqlite3 builds an
  * object row property by property, which cost about a tenth of the CPU of each message (RESULTS.md).
  */

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import type { Attributes, BotTurn, Conversation, ConversationStatus, Holder, Side } from '../../protocol/index.ts'
 import { SERVER_LIMITS, type SqliteSync } from '../config.ts'
-import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, noWaitForLocks, type Appender } from './appender.ts'
+import { BUSY_RETRY_MS, COMMIT_SPACING_MS, createAppender, isBusy, type Appender } from './appender.ts'
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { startWriter, type Writer } from './writer.ts'
 import { migrate } from './migrations.ts'
-import { CONV_SELECT, LAST_SEQ, configure, newId, prepareLookups, toConv, toConvOrNull, toMessage, type ConnectionSettings, type ConvRow, type MessageRow } from './sql.ts'
+import { CONV_SELECT, LAST_SEQ, configure, newId, noWaitForLocks, prepareLookups, toConv, toConvOrNull, toMessage, type ConnectionSettings, type ConvRow, type MessageRow } from './sql.ts'
 import {
   ConflictError,
   NotFoundError,

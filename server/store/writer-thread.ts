@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { createAppender, noWaitForLocks } from './appender.ts'
-import { configure } from './sql.ts'
+import { createAppender } from './appender.ts'
+import { configure, noWaitForLocks } from './sql.ts'
 import type { AppendRequest, WriterData, WriterReply } from './writer.ts'
 
 /**
