@@ -35,7 +35,7 @@ describe('bench --smoke', () => {
       expect(t.latency!.secondsP99.every((p99) => p99 > 0 && p99 <= t.latency!.delivery.max)).toBe(true)
       // And the server's loop delay and GC of each second, to tell what a slow one was.
       expect(t.latency!.server.bySecond.length).toBeGreaterThanOrEqual(Math.ceil(p.latency.durationMs / 1000))
-      expect(t.latency!.server.bySecond.every((x) => x.loopMax >= 0 && x.loopMax <= t.latency!.server.loopMax + 50)).toBe(true)
+      expect(t.latency!.server.bySecond.every((x) => x.loopMax >= 0 && x.loopMax <= t.latency!.server.loopMax + 50 && x.restartMs >= 0 && x.lockWaitMs >= 0)).toBe(true)
       expect(t.throughput!.steps.length).toBeGreaterThan(0)
       for (const s of t.throughput!.steps) expect(s.errors).toBe(0)
       expect(t.bytes!.perMessage).toBeGreaterThan(0)

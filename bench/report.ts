@@ -8,18 +8,21 @@ const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('e
 /** One load step in a line: the progress log while the benchmark runs, and the report's step lists. */
 export function describeStep(s: StepResult): string {
   const perMsg = (cpuMs: number) => int((cpuMs * 1000) / s.sent)
-  return `${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)} (p99 over the limit in ${int(s.slowSeconds)} of ${int(s.secondsP99.length)} s, ${worstSecond(s)}); ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} % (${perMsg(s.server.cpuMs)} µs per message, ${perMsg(s.server.systemMs)} of it kernel), loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`
+  return `${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)} (p99 over the limit in ${int(s.slowSeconds)} of ${int(s.secondsP99.length)} s${s.lockSeconds > 0 ? `, ${int(s.lockSeconds)} of them with commits waiting for the write lock` : ''}, ${worstSecond(s)}); ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} % (${perMsg(s.server.cpuMs)} µs per message, ${perMsg(s.server.systemMs)} of it kernel), loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`
 }
 /**
  * The worst second of a step, and the server's loop and GC in it and the next (a message sent late in a
  * second meets what its server does in the next): a loop delay the size of the second's p99 says the server
- * stalled; none says the wait was elsewhere (the write lock, the generator, the network).
+ * stalled; none says the wait was elsewhere: the write lock (Kefu's WAL restarts and the commits that waited
+ * for the lock are given when there were any), the generator, the network.
  */
 function worstSecond(s: StepResult): string {
   const p99s = s.secondsP99.map((p99) => (Number.isFinite(p99) ? p99 : -1))
   const i = p99s.indexOf(Math.max(...p99s))
   const server = s.server.bySecond.slice(i, i + 2)
-  const inIt = server.length === 0 ? '' : `; server in it and the next: loop max ${ms(Math.max(...server.map((x) => x.loopMax)))}, GC ${ms(server.reduce((a, x) => a + x.gcMs, 0))}`
+  const sum = (key: 'gcMs' | 'restartMs' | 'lockWaitMs') => server.reduce((a, x) => a + x[key], 0)
+  const store = sum('restartMs') + sum('lockWaitMs') > 0 ? `, WAL restarts ${ms(sum('restartMs'))}, commits waiting for the write lock ${ms(sum('lockWaitMs'))}` : ''
+  const inIt = server.length === 0 ? '' : `; server in it and the next: loop max ${ms(Math.max(...server.map((x) => x.loopMax)))}, GC ${ms(sum('gcMs'))}${store}`
   return `worst second ${ms(s.secondsP99[i] ?? NaN)}${inIt}`
 }
 const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(2)} %` : '—')

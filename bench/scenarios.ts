@@ -7,7 +7,7 @@ import type { ConnectResult, FanCollectResult, FanSendResult, Group, LoadResult,
 import type { Params } from './modes.ts'
 import { startServer, startWorker, type ServerProcess, type Worker } from './processes.ts'
 import { describeStep } from './report.ts'
-import type { LoopProbe, MemProbe } from './server-entry.ts'
+import type { LoopProbe, MemProbe, SecondProbe } from './server-entry.ts'
 import { round, summarize, type Summary } from './stats.ts'
 
 const AGENT_PASSWORD = 'bench-password-123'
@@ -70,10 +70,15 @@ export type StepResult = LoadSummary & {
   why: string
   /** Seconds of the phase whose delivery p99 was over the limit. */
   slowSeconds: number
+  /** Of those, the ones whose group commits (in them or the next) waited LOCK_WAIT_NOTED_MS or more for SQLite's write lock (Kefu). */
+  lockSeconds: number
   cpuPressure: number | null
   cpuSteal: number | null
   rerun?: boolean
 }
+
+/** A slow second whose commits waited this long for the write lock in all is counted as one the lock held up. */
+const LOCK_WAIT_NOTED_MS = 10
 
 /**
  * A throughput step that fails while the hypervisor takes more than this share of the CPUs is discarded
@@ -301,14 +306,15 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const jiffies0 = cpuJiffies()
       const t0 = performance.now()
       const results = await each((w) => w.call<LoadResult>({ type: 'load', group: 'main', rate: rate / W, durationMs, agentShare: params.agentShare, drainMs: params.drainMs, recordIds, expectClose }))
-      const probe = expectClose ? { cpuMs: NaN, systemMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN, bySecond: [] } : await server.loop()
+      const probe = expectClose ? { cpuMs: NaN, systemMs: NaN, loopP50: NaN, loopP99: NaN, loopMax: NaN, gcMs: NaN, gcMaxMs: NaN, majorGcs: NaN, bySecond: [] as SecondProbe[] } : await server.loop()
       const stall1 = cpuStallUs()
       const jiffies1 = cpuJiffies()
       const cpuPressure = stall0 === null || stall1 === null ? null : (stall1 - stall0) / 1000 / (performance.now() - t0)
       const cpuSteal = jiffies0 && jiffies1 && jiffies1.total > jiffies0.total ? (jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total) : null
       const merged = mergeLoad(results, rate)
-      const slowSeconds = merged.secondsP99.filter((p99) => p99 > params.throughput.p99Ms).length
-      return { ...merged, server: probe, cpuPressure, cpuSteal, slowSeconds, ...verdict(merged, params.throughput.p99Ms) }
+      const slow = merged.secondsP99.flatMap((p99, i) => (p99 > params.throughput.p99Ms ? [i] : []))
+      const lockSeconds = slow.filter((i) => probe.bySecond.slice(i, i + 2).reduce((a, x) => a + x.lockWaitMs, 0) >= LOCK_WAIT_NOTED_MS).length
+      return { ...merged, server: probe, cpuPressure, cpuSteal, slowSeconds: slow.length, lockSeconds, ...verdict(merged, params.throughput.p99Ms) }
     }
     if (options.profileDir) await server.profile(null)
     // 3. Throughput first, on a server no saturated phase has left a backlog or a long WAL behind: rising

@@ -1,3 +1,4 @@
+import { subscribe } from 'node:diagnostics_channel'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
@@ -18,8 +19,13 @@ export type LoopProbe = {
   /** The same by second since the last probe (a phase's second i starts a few ms before its generator's): to tell what a slow second of the report was. */
   bySecond: SecondProbe[]
 }
-/** One second of the server: its loop's longest delay (from a 50 ms timer's lateness) and V8's GC pauses in it. */
-export type SecondProbe = { loopMax: number; gcMs: number }
+/**
+ * One second of the server: its loop's longest delay (from a 50 ms timer's lateness) and V8's GC pauses in it;
+ * for Kefu also the time its checkpointer spent in WAL RESTARTs begun in it, and the time group commits waited
+ * for SQLite's write lock from it (store/checkpointer.ts, store/appender.ts: diagnostics channels). A slow
+ * second with a free loop and a long lock wait was the store, not the server's CPU.
+ */
+export type SecondProbe = { loopMax: number; gcMs: number; restartMs: number; lockWaitMs: number }
 
 /** Event-loop delay sampling: fine enough to see GC pauses and long batches, cheap enough not to load the server. */
 const LOOP_RESOLUTION_MS = 5
@@ -33,7 +39,11 @@ const gcs = { ms: 0, maxMs: 0, major: 0 }
 const SECOND_TICK_MS = 50
 let since = performance.now()
 let bySecond: SecondProbe[] = []
-const secondAt = (t: number): SecondProbe => (bySecond[Math.max(0, Math.floor((t - since) / 1000))] ??= { loopMax: 0, gcMs: 0 })
+const NO_SECOND: SecondProbe = { loopMax: 0, gcMs: 0, restartMs: 0, lockWaitMs: 0 }
+const secondAt = (t: number): SecondProbe => (bySecond[Math.max(0, Math.floor((t - since) / 1000))] ??= { ...NO_SECOND })
+// Kefu's store publishes these (epoch ms); the bare relay never does.
+subscribe('kefu:sqlite:wal-restart', (m) => (secondAt((m as { at: number }).at - performance.timeOrigin).restartMs += (m as { ms: number }).ms))
+subscribe('kefu:sqlite:lock-wait', (m) => (secondAt((m as { at: number }).at - performance.timeOrigin).lockWaitMs += (m as { ms: number }).ms))
 let tickDue = performance.now() + SECOND_TICK_MS
 setInterval(() => {
   const now = performance.now()
@@ -77,7 +87,7 @@ process.on('message', (msg: { id: number; probe: Probe }) => {
     const used = process.cpuUsage(cpu)
     const result: LoopProbe = {
       cpuMs: (used.user + used.system) / 1000, systemMs: used.system / 1000, loopP50: loop.percentile(50) / 1e6, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6,
-      gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major, bySecond: Array.from(bySecond, (x) => x ?? { loopMax: 0, gcMs: 0 }),
+      gcMs: gcs.ms, gcMaxMs: gcs.maxMs, majorGcs: gcs.major, bySecond: Array.from(bySecond, (x) => x ?? { ...NO_SECOND }),
     }
     since = performance.now()
     bySecond = []

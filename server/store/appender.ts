@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel'
 import type Database from 'better-sqlite3'
 import type { Message } from '../../protocol/index.ts'
 import { ACTIVITY_STEP_MS, newMessageId, prepareAppendLookups, toConvRefOrNull, toMessage, type MessageRow } from './sql.ts'
@@ -13,6 +14,14 @@ export const BUSY_RETRY_MS = 1
  * under load an ack waits at most this long more.
  */
 export const COMMIT_SPACING_MS = 3
+
+/**
+ * A group commit that found the write lock taken (the checkpointer's RESTART, the writer thread, another
+ * process) and waited for it, published on the `kefu:sqlite:lock-wait` diagnostics channel when someone
+ * listens: `at` when it first found the lock taken (epoch ms), `ms` until it committed.
+ */
+export type LockWait = { at: number; ms: number }
+export const lockWaits = channel('kefu:sqlite:lock-wait')
 
 export type AppenderOptions = {
   /** Appends committed together, at most this many. */
@@ -127,6 +136,7 @@ export function createAppender(db: Database.Database, options: AppenderOptions):
       if (queue.length > 0) schedule()
       return
     }
+    if (busySince !== null && lockWaits.hasSubscribers) lockWaits.publish({ at: busySince, ms: Date.now() - busySince } satisfies LockWait)
     busySince = null
     results.forEach((r, i) => (r.ok ? batch[i]!.resolve(r.value) : batch[i]!.reject(r.error)))
     if (queue.length > 0) schedule()

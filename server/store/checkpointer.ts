@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 
@@ -56,10 +57,25 @@ parentPort.on('message', (m) => {
       pass = checkpoint('PASSIVE')
       if (pass.log - before <= ${CATCH_UP_DONE_FRAMES}) break
     }
-    for (let i = 0; i < ${RESTART_TRIES} && checkpoint('RESTART').busy; i++) sleep(2)
-  } catch (e) { parentPort.postMessage(String(e && e.message)) }
+    const started = performance.now()
+    let tries = 0
+    let busy = true
+    for (; busy && tries < ${RESTART_TRIES}; tries++) {
+      if (tries > 0) sleep(2)
+      busy = checkpoint('RESTART').busy !== 0
+    }
+    parentPort.postMessage({ restart: { at: performance.timeOrigin + started, ms: performance.now() - started, tries, done: !busy } })
+  } catch (e) { parentPort.postMessage({ error: String(e && e.message) }) }
 })
 `
+
+/**
+ * Each RESTART, published on the `kefu:sqlite:wal-restart` diagnostics channel when someone listens (the
+ * benchmark charges it to its second): `at` its start (epoch ms), `ms` how long it took with its tries, in
+ * which the main thread's commits wait for the write lock; `done` false when every try found it busy.
+ */
+export type WalRestart = { at: number; ms: number; tries: number; done: boolean }
+export const walRestarts = channel('kefu:sqlite:wal-restart')
 
 export type CheckpointerOptions = { everyMs?: number; restartFrames?: number }
 
@@ -68,7 +84,10 @@ export function startCheckpointer(filename: string, onError: (message: string) =
   const driver = createRequire(import.meta.url).resolve('better-sqlite3')
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { filename, driver, restartFrames } })
   let exited = false
-  worker.on('message', (m: string) => onError(m))
+  worker.on('message', (m: { error: string } | { restart: WalRestart }) => {
+    if ('error' in m) onError(m.error)
+    else if (walRestarts.hasSubscribers) walRestarts.publish(m.restart)
+  })
   worker.on('error', (e) => onError(e.message))
   worker.on('exit', () => (exited = true))
   worker.unref()

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { walRestarts, type WalRestart } from './checkpointer.ts'
 import { MIGRATIONS, migrate } from './migrations.ts'
 import { ACTIVITY_STEP_MS } from './sql.ts'
 import { createSqliteStore } from './sqlite.ts'
@@ -245,6 +246,10 @@ describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
     // A restart past 100 frames (~400 KB), checked every 20 ms; without restarts the appends below grow the WAL to 7–16 MB.
     await store.close()
     store = createSqliteStore({ filename: file, checkpointEveryMs: 20, walRestartFrames: 100, writerThread })
+    const restarts: WalRestart[] = []
+    const onRestart = (m: unknown) => restarts.push(m as WalRestart)
+    walRestarts.subscribe(onRestart)
+    const started = Date.now()
     const v = await store.createVisitor('s1', NOW)
     const { conversation } = await store.getOrCreateOpenConversation(v.id, NOW)
     const batches = 400
@@ -253,6 +258,10 @@ describe.each([true, false])('sqlite store (writer thread: %s)', (threaded) => {
     }
     // The WAL file keeps its largest size (it is not truncated below 1 GB), so this is the most it ever held.
     expect(statSync(`${file}-wal`).size).toBeLessThan(2_000_000)
+    // Each restart is published for the benchmark's per-second report, with when it began and how long it took.
+    walRestarts.unsubscribe(onRestart)
+    expect(restarts.filter((r) => r.done).length).toBeGreaterThan(0)
+    expect(restarts.every((r) => r.at >= started - 1 && r.at <= Date.now() && r.ms >= 0 && r.tries >= 1)).toBe(true)
     const db = new Database(file, { readonly: true })
     expect(db.prepare('SELECT count(*) AS n, max(seq) AS last FROM messages').get()).toEqual({ n: batches * 5, last: batches * 5 })
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok')
