@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8'
+import type { LockWait } from '../server/store/appender.ts'
+import type { WalRestart } from '../server/store/checkpointer.ts'
 
 /**
  * Starts a server under test (Kefu's production entry, or the bare `ws` baseline) unchanged, and answers
@@ -42,8 +44,8 @@ let bySecond: SecondProbe[] = []
 const NO_SECOND: SecondProbe = { loopMax: 0, gcMs: 0, restartMs: 0, lockWaitMs: 0 }
 const secondAt = (t: number): SecondProbe => (bySecond[Math.max(0, Math.floor((t - since) / 1000))] ??= { ...NO_SECOND })
 // Kefu's store publishes these (epoch ms); the bare relay never does.
-subscribe('kefu:sqlite:wal-restart', (m) => (secondAt((m as { at: number }).at - performance.timeOrigin).restartMs += (m as { ms: number }).ms))
-subscribe('kefu:sqlite:lock-wait', (m) => (secondAt((m as { at: number }).at - performance.timeOrigin).lockWaitMs += (m as { ms: number }).ms))
+subscribe('kefu:sqlite:wal-restart', (m) => (secondAt((m as WalRestart).at - performance.timeOrigin).restartMs += (m as WalRestart).ms))
+subscribe('kefu:sqlite:lock-wait', (m) => (secondAt((m as LockWait).at - performance.timeOrigin).lockWaitMs += (m as LockWait).ms))
 let tickDue = performance.now() + SECOND_TICK_MS
 setInterval(() => {
   const now = performance.now()

@@ -18,7 +18,8 @@ export const COMMIT_SPACING_MS = 3
 /**
  * A group commit that found the write lock taken (the checkpointer's RESTART, the writer thread, another
  * process) and waited for it, published on the `kefu:sqlite:lock-wait` diagnostics channel when someone
- * listens: `at` when it first found the lock taken (epoch ms), `ms` until it committed.
+ * listens (on the thread the appender runs on: the writer thread's are not seen on the main thread): `at`
+ * when it first found the lock taken (epoch ms), `ms` until it committed.
  */
 export type LockWait = { at: number; ms: number }
 export const lockWaits = channel('kefu:sqlite:lock-wait')
