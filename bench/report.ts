@@ -1,5 +1,6 @@
 import type { BenchResult } from './run.ts'
 import type { StepResult, TargetResult } from './scenarios.ts'
+import type { SecondProbe } from './server-entry.ts'
 
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`
 const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '—')
@@ -11,19 +12,28 @@ export function describeStep(s: StepResult): string {
   return `${int(s.rate)}/s: p50 ${ms(s.delivery.p50)}, p99 ${ms(s.delivery.p99)}, max ${ms(s.delivery.max)} (p99 over the limit in ${int(s.slowSeconds)} of ${int(s.secondsP99.length)} s${s.lockSeconds > 0 ? `, ${int(s.lockSeconds)} of them with commits waiting for the write lock` : ''}, ${worstSecond(s)}); ack p99 ${ms(s.ack.p99)}; server CPU ${int((s.server.cpuMs / s.elapsedMs) * 100)} % (${perMsg(s.server.cpuMs)} µs per message, ${perMsg(s.server.systemMs)} of it kernel), loop p99 ${ms(s.server.loopP99)}, max ${ms(s.server.loopMax)} (longest GC pause ${ms(s.server.gcMaxMs)}, ${int(s.server.majorGcs)} mark-compacts); generator CPU ${int((s.cpuMs / s.elapsedMs) * 100)} %, loop p99 ${ms(s.generatorLoopP99)}; CPU pressure ${s.cpuPressure === null ? '?' : int(s.cpuPressure * 100)} %, steal ${s.cpuSteal === null ? '?' : `${(s.cpuSteal * 100).toFixed(1)} %`} — ${s.pass ? 'pass' : s.why}`
 }
 /**
- * The worst second of a step, and the server's loop and GC in it and the next (a message sent late in a
- * second meets what its server does in the next): a loop delay the size of the second's p99 says the server
- * stalled; none says the wait was elsewhere: the write lock (Kefu's WAL restarts and the commits that waited
- * for the lock are given when there were any), the generator, the network.
+ * The server's side of a second of the phase: that second and the next, since a message sent late in a
+ * second meets what its server does in the next. Summed over both: GC, WAL restarts, lock waits.
+ */
+export function serverAround(bySecond: SecondProbe[], i: number): SecondProbe {
+  const both = bySecond.slice(i, i + 2)
+  const sum = (key: 'gcMs' | 'restartMs' | 'lockWaitMs') => both.reduce((a, x) => a + x[key], 0)
+  return { loopMax: Math.max(0, ...both.map((x) => x.loopMax)), gcMs: sum('gcMs'), restartMs: sum('restartMs'), lockWaitMs: sum('lockWaitMs') }
+}
+
+/**
+ * The worst second of a step, and the server's side of it (serverAround): a loop delay the size of the
+ * second's p99 says the server stalled; none says the wait was elsewhere: the write lock (Kefu's WAL restarts
+ * and the commits that waited for the lock are given when there were any), the generator, the network.
  */
 function worstSecond(s: StepResult): string {
   const p99s = s.secondsP99.map((p99) => (Number.isFinite(p99) ? p99 : -1))
   const i = p99s.indexOf(Math.max(...p99s))
-  const server = s.server.bySecond.slice(i, i + 2)
-  const sum = (key: 'gcMs' | 'restartMs' | 'lockWaitMs') => server.reduce((a, x) => a + x[key], 0)
-  const store = sum('restartMs') + sum('lockWaitMs') > 0 ? `, WAL restarts ${ms(sum('restartMs'))}, commits waiting for the write lock ${ms(sum('lockWaitMs'))}` : ''
-  const inIt = server.length === 0 ? '' : `; server in it and the next: loop max ${ms(Math.max(...server.map((x) => x.loopMax)))}, GC ${ms(sum('gcMs'))}${store}`
-  return `worst second ${ms(s.secondsP99[i] ?? NaN)}${inIt}`
+  const worst = `worst second ${ms(s.secondsP99[i] ?? NaN)}`
+  if (s.server.bySecond.length <= i) return worst
+  const { loopMax, gcMs, restartMs, lockWaitMs } = serverAround(s.server.bySecond, i)
+  const store = restartMs + lockWaitMs > 0 ? `, WAL restarts ${ms(restartMs)}, commits waiting for the write lock ${ms(lockWaitMs)}` : ''
+  return `${worst}; server in it and the next: loop max ${ms(loopMax)}, GC ${ms(gcMs)}${store}`
 }
 const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(2)} %` : '—')
 

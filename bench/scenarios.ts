@@ -6,7 +6,7 @@ import { runCli } from '../server/admin.ts'
 import type { ConnectResult, FanCollectResult, FanSendResult, Group, LoadResult, LoadSummary, MintResult, TargetKind } from './ipc.ts'
 import type { Params } from './modes.ts'
 import { startServer, startWorker, type ServerProcess, type Worker } from './processes.ts'
-import { describeStep } from './report.ts'
+import { describeStep, serverAround } from './report.ts'
 import type { LoopProbe, MemProbe, SecondProbe } from './server-entry.ts'
 import { round, summarize, type Summary } from './stats.ts'
 
@@ -313,7 +313,7 @@ export async function runTarget(kind: TargetKind, params: Params, options: RunOp
       const cpuSteal = jiffies0 && jiffies1 && jiffies1.total > jiffies0.total ? (jiffies1.steal - jiffies0.steal) / (jiffies1.total - jiffies0.total) : null
       const merged = mergeLoad(results, rate)
       const slow = merged.secondsP99.flatMap((p99, i) => (p99 > params.throughput.p99Ms ? [i] : []))
-      const lockSeconds = slow.filter((i) => probe.bySecond.slice(i, i + 2).reduce((a, x) => a + x.lockWaitMs, 0) >= LOCK_WAIT_NOTED_MS).length
+      const lockSeconds = slow.filter((i) => serverAround(probe.bySecond, i).lockWaitMs >= LOCK_WAIT_NOTED_MS).length
       return { ...merged, server: probe, cpuPressure, cpuSteal, slowSeconds: slow.length, lockSeconds, ...verdict(merged, params.throughput.p99Ms) }
     }
     if (options.profileDir) await server.profile(null)
